@@ -1,0 +1,93 @@
+import { NotAllowedError } from '../core/errors.js';
+
+export type Role = 'admin' | 'member' | 'viewer';
+
+/** Who is acting. Built by the auth layer from a token and the catalog's User and Group entities. */
+export interface Principal {
+  /** `user:default/jane` or `system:<component>` for the platform itself. */
+  userRef: string;
+  role: Role;
+  /**
+   * Group refs whose belongings this principal may change: the groups the user is a member of and all
+   * their descendant groups. Empty for viewers and admins (admins may change anything).
+   */
+  teams: string[];
+}
+
+/** The platform acting on its own behalf (interval refreshes, start-up seeding). */
+export const SYSTEM: Principal = { userRef: 'system:gantry', role: 'admin', teams: [] };
+
+/** Every action that changes state. An action missing from `RULES` is denied. */
+export type Action =
+  | 'catalog.location.create'
+  | 'catalog.location.refresh'
+  | 'catalog.location.delete'
+  | 'catalog.entity.write'
+  | 'catalog.entity.delete'
+  | 'token.create'
+  | 'token.revoke'
+  | 'sample.load'
+  | 'sample.remove';
+
+/** What an action is about: its owning group, its kind, or the user it concerns. */
+export interface Resource {
+  /** The owning group ref (lower-cased), when the subject has one. */
+  owner?: string | null;
+  /** Entity kind (lower-cased) for catalog writes. */
+  kind?: string;
+  /** The user a token action concerns. */
+  userRef?: string;
+}
+
+type Rule = (p: Principal, r: Resource) => boolean | string;
+
+const ownsIt: Rule = (p, r) => {
+  if (p.role !== 'member') return false;
+  if (!r.owner) return 'only an admin may change something that has no owning team';
+  return p.teams.includes(r.owner.toLowerCase()) || `it is owned by ${r.owner}, which is not one of your teams`;
+};
+
+/** Kinds that describe the organisation itself: only admins change them. */
+const ORG_KINDS = new Set(['group', 'user', 'domain', 'location']);
+
+const RULES: Record<Action, Rule> = {
+  'catalog.location.create': ownsIt,
+  'catalog.location.refresh': ownsIt,
+  'catalog.location.delete': ownsIt,
+  'catalog.entity.write': (p, r) =>
+    r.kind && ORG_KINDS.has(r.kind) ? `only an admin may change ${r.kind} entities` : ownsIt(p, r),
+  'catalog.entity.delete': (p, r) =>
+    r.kind && ORG_KINDS.has(r.kind) ? `only an admin may delete ${r.kind} entities` : ownsIt(p, r),
+  'token.create': (p, r) => p.role !== 'admin' && r.userRef !== undefined && r.userRef === p.userRef,
+  'token.revoke': (p, r) => r.userRef !== undefined && r.userRef === p.userRef,
+  'sample.load': () => false,
+  'sample.remove': () => false,
+};
+
+/** The answer of `decide`: allowed, or denied with a reason a person can act on. */
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+/**
+ * The one authorisation decision every mutation passes through. Fail-closed: admins may do everything;
+ * anyone else only what a rule for the action explicitly allows; an unknown action is denied.
+ */
+export function decide(p: Principal, action: Action, resource: Resource = {}): Decision {
+  if (p.role === 'admin') return { allowed: true };
+  const rule = Object.prototype.hasOwnProperty.call(RULES, action) ? RULES[action] : undefined;
+  if (!rule) return { allowed: false, reason: `no rule allows ${action}` };
+  let verdict: boolean | string;
+  try {
+    verdict = rule(p, resource);
+  } catch {
+    verdict = false;
+  }
+  if (verdict === true) return { allowed: true };
+  const why = typeof verdict === 'string' ? verdict : `${p.role}s may not ${action.split('.').slice(-1)[0]} this`;
+  return { allowed: false, reason: `${p.userRef} may not perform ${action}: ${why}` };
+}
+
+/** `decide`, throwing NotAllowedError on denial. */
+export function authorize(p: Principal, action: Action, resource: Resource = {}): void {
+  const d = decide(p, action, resource);
+  if (!d.allowed) throw new NotAllowedError(d.reason, { details: { action, ...resource } });
+}
