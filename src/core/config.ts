@@ -1,0 +1,78 @@
+import { resolve, join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from './errors.js';
+
+/**
+ * The platform's configuration: one typed schema, checked at start-up. Sources, in order of precedence:
+ * explicit options (CLI flags), then environment variables, then defaults. A bad value stops start-up with a
+ * message naming the setting, what was expected and what was found.
+ */
+export const PlatformConfigSchema = z.object({
+  /** Folder holding the SQLite file, hosted git repos, caches, logs and the admin token. */
+  workspaceDir: z.string().min(1),
+  /** HTTP port; 0 picks a free one. */
+  port: z.number().int().min(0).max(65535).default(7007),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** `postgres://…` to use PostgreSQL; unset: the embedded SQLite file in the workspace. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .optional(),
+  /** PostgreSQL schema to use (tests isolate themselves with one each). */
+  pgSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .optional(),
+  /** Load the sample organisation on first start. */
+  seedSample: z.boolean().default(true),
+  /** Run a worker inside the server process. */
+  worker: z.boolean().default(true),
+  workerConcurrency: z.number().int().min(1).max(64).default(2),
+  /** How often the scheduler looks for locations due for refresh. */
+  schedulerIntervalMs: z.number().int().min(100).default(15_000),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** `pretty` one-liners on stderr, `json` lines, or `none` (the log file is always written). */
+  logConsole: z.enum(['pretty', 'json', 'none']).default('pretty'),
+});
+
+export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
+export type PlatformConfigInput = z.input<typeof PlatformConfigSchema>;
+
+/** Merges options over `GANTRY_*` / `DATABASE_URL` environment variables and validates the result. */
+export function loadConfig(options: Partial<PlatformConfigInput>, env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const fromEnv: Partial<PlatformConfigInput> = {};
+  if (env.GANTRY_WORKSPACE) fromEnv.workspaceDir = env.GANTRY_WORKSPACE;
+  if (env.GANTRY_PORT) fromEnv.port = Number(env.GANTRY_PORT);
+  if (env.GANTRY_HOST) fromEnv.host = env.GANTRY_HOST;
+  if (env.DATABASE_URL) fromEnv.databaseUrl = env.DATABASE_URL;
+  if (env.GANTRY_LOG_LEVEL) fromEnv.logLevel = env.GANTRY_LOG_LEVEL as PlatformConfig['logLevel'];
+  const merged = { workspaceDir: '.gantry', ...fromEnv, ...stripUndefined(options) };
+  const parsed = PlatformConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({
+      code: 'invalid_config',
+      path: i.path.join('.'),
+      message: `${i.path.join('.')}: ${i.message}`,
+    }));
+    throw new InputError(`invalid configuration: ${problems.map((p) => p.message).join('; ')}`, { problems });
+  }
+  return { ...parsed.data, workspaceDir: resolve(parsed.data.workspaceDir) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Well-known paths inside a workspace. */
+export function workspacePaths(workspaceDir: string) {
+  return {
+    root: workspaceDir,
+    sqlite: join(workspaceDir, 'gantry.db'),
+    adminToken: join(workspaceDir, 'admin-token'),
+    serverInfo: join(workspaceDir, 'server.json'),
+    logs: join(workspaceDir, 'logs'),
+    logFile: join(workspaceDir, 'logs', 'gantry.log'),
+    repos: join(workspaceDir, 'repos'),
+    cache: join(workspaceDir, 'cache'),
+  };
+}

@@ -1,0 +1,205 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { SYSTEM, authorize, type Principal } from './auth/authorize.js';
+import { createTokenService, type TokenService } from './auth/tokens.js';
+import { CATALOG_JOB_HANDLERS, createCatalog, type Catalog } from './catalog/index.js';
+import { sampleOrgDir } from './catalog/sample/generate.js';
+import { loadConfig, workspacePaths, type PlatformConfig, type PlatformConfigInput } from './core/config.js';
+import { errorChain, NotAuthenticatedError } from './core/errors.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createApp } from './server/app.js';
+import { createWorker, openStore, type Store, type Worker } from './store/index.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const WEB_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
+
+export type PlatformOptions = Partial<PlatformConfigInput> & { workspaceDir: string; quiet?: boolean };
+
+export interface Platform {
+  url: string;
+  adminToken: string;
+  /** Path of the file holding the admin token. */
+  adminTokenFile: string;
+  config: PlatformConfig;
+  store: Store;
+  catalog: Catalog;
+  tokens: TokenService;
+  stop(): Promise<void>;
+}
+
+interface Services {
+  config: PlatformConfig;
+  log: Logger;
+  store: Store;
+  catalog: Catalog;
+}
+
+async function openServices(opts: PlatformOptions, role: string): Promise<Services> {
+  const config = loadConfig({ ...opts, ...(opts.quiet ? { logConsole: 'none' as const } : {}) });
+  const paths = workspacePaths(config.workspaceDir);
+  mkdirSync(paths.root, { recursive: true });
+  const log = createLogger({ level: config.logLevel, file: paths.logFile, console: config.logConsole }, { role });
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: paths.sqlite, pgSchema: config.pgSchema });
+  const catalog = createCatalog({ store, workspaceDir: config.workspaceDir });
+  return { config, log, store, catalog };
+}
+
+function startWorker(s: Services, concurrency: number): Worker {
+  const worker = createWorker(s.store, {
+    handlers: { ...catalogJobHandlersFor(s) },
+    concurrency,
+    onError: (e) => s.log.error('job failed', { error: errorChain(e) }),
+  });
+  worker.start();
+  return worker;
+}
+
+/** Job handlers bound to this process's services. */
+function catalogJobHandlersFor(s: Services) {
+  return CATALOG_JOB_HANDLERS(s.catalog);
+}
+
+/** The sample organisation is one directory location; loading and removing it are admin actions. */
+function sampleService(catalog: Catalog) {
+  const target = sampleOrgDir();
+  const find = async () => (await catalog.listLocations()).find((l) => l.target === target);
+  return {
+    async load(p: Principal) {
+      authorize(p, 'sample.load');
+      const existing = await find();
+      if (existing) return { location: existing, loaded: false };
+      const r = await catalog.addLocation(p, { target, type: 'dir' });
+      return { location: r.location, refresh: r.refresh, loaded: true };
+    },
+    async remove(p: Principal) {
+      authorize(p, 'sample.remove');
+      const existing = await find();
+      if (!existing) return { removed: false, entities: 0 };
+      await catalog.removeLocation(p, existing.id);
+      return { removed: true, entities: existing.entityCount };
+    },
+  };
+}
+
+/**
+ * Starts the whole platform in this process: store (migrated), catalog, HTTP API and portal, an in-process
+ * worker and the refresh scheduler. On first start it binds the bootstrap admin, writes its token to the
+ * workspace, and loads the sample organisation.
+ */
+export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
+  const s = await openServices(opts, 'server');
+  const { config, log, store, catalog } = s;
+  const paths = workspacePaths(config.workspaceDir);
+  const tokens = createTokenService(store);
+  const sample = sampleService(catalog);
+
+  const adminToken = await ensureAdminToken(tokens, paths.adminToken);
+
+  const firstStart = (await store.events.list({ action: 'platform.initialized', limit: 1 })).items.length === 0;
+  if (firstStart) {
+    if (config.seedSample) {
+      try {
+        const r = await sample.load(SYSTEM);
+        log.info('loaded the sample organisation', { entities: (r.location as { entityCount: number }).entityCount });
+      } catch (e) {
+        log.error('could not load the sample organisation', { error: errorChain(e) });
+      }
+    }
+    await store.transaction((tx) =>
+      store.events.append(tx, {
+        actor: SYSTEM.userRef,
+        action: 'platform.initialized',
+        subject: 'platform:gantry',
+        payload: { version: VERSION, sample: config.seedSample },
+      }),
+    );
+  }
+
+  const app = createApp({
+    store,
+    catalog,
+    tokens,
+    log,
+    version: VERSION,
+    sample,
+    webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const srv = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(srv));
+    srv.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  writeFileSync(paths.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION }, null, 2) + '\n');
+
+  const worker = config.worker ? startWorker(s, config.workerConcurrency) : null;
+  const scheduler = setInterval(() => {
+    catalog.refreshDue().catch((e) => log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
+  }, config.schedulerIntervalMs);
+  scheduler.unref();
+  log.info('gantry is up', { url, database: store.dialect, workspace: config.workspaceDir });
+
+  let stopped = false;
+  return {
+    url,
+    adminToken,
+    adminTokenFile: paths.adminToken,
+    config,
+    store,
+    catalog,
+    tokens,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(scheduler);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams would hold close() forever.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await worker?.stop();
+      await store.close();
+    },
+  };
+}
+
+/** Reuses the workspace's admin token when it still works, else binds the admin and mints a new one. */
+async function ensureAdminToken(tokens: TokenService, file: string): Promise<string> {
+  if (existsSync(file)) {
+    const existing = readFileSync(file, 'utf8').trim();
+    try {
+      await tokens.authenticate(existing);
+      return existing;
+    } catch (e) {
+      if (!(e instanceof NotAuthenticatedError)) throw e;
+    }
+  }
+  const secret = await tokens.bootstrapAdmin();
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/** Runs a worker process against the workspace's store (`gantry worker`). */
+export async function runWorker(opts: PlatformOptions & { concurrency?: number }): Promise<{ stop(): Promise<void> }> {
+  const s = await openServices(opts, 'worker');
+  const worker = startWorker(s, opts.concurrency ?? s.config.workerConcurrency);
+  const scheduler = setInterval(() => {
+    s.catalog.refreshDue().catch((e) => s.log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
+  }, s.config.schedulerIntervalMs);
+  scheduler.unref();
+  s.log.info('worker started', { id: worker.id, database: s.store.dialect });
+  return {
+    async stop() {
+      clearInterval(scheduler);
+      await worker.stop();
+      await s.store.close();
+    },
+  };
+}
