@@ -27,7 +27,10 @@ export type Action =
   | 'token.create'
   | 'token.revoke'
   | 'sample.load'
-  | 'sample.remove';
+  | 'sample.remove'
+  | 'hosting.repo.create'
+  | 'hosting.repo.delete'
+  | 'hosting.repo.push';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -62,6 +65,10 @@ const RULES: Record<Action, Rule> = {
   'token.revoke': (p, r) => r.userRef !== undefined && r.userRef === p.userRef,
   'sample.load': () => false,
   'sample.remove': () => false,
+  // Reading a hosted repo (clone, fetch) is not an action: any authenticated principal may.
+  'hosting.repo.create': ownsIt,
+  'hosting.repo.delete': ownsIt,
+  'hosting.repo.push': ownsIt,
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */
