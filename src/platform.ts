@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { SYSTEM, authorize, type Principal } from './auth/authorize.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
-import { CATALOG_JOB_HANDLERS, createCatalog, type Catalog } from './catalog/index.js';
+import { CATALOG_JOB_HANDLERS, REFRESH_LOCATION_JOB, createCatalog, type Catalog } from './catalog/index.js';
 import { sampleOrgDir } from './catalog/sample/generate.js';
 import { loadConfig, workspacePaths, type PlatformConfig, type PlatformConfigInput } from './core/config.js';
 import { errorChain, NotAuthenticatedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { cloneUrlOf, createRepoHost, type PushEvent, type RepoHost } from './hosting/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
 
@@ -29,6 +30,7 @@ export interface Platform {
   store: Store;
   catalog: Catalog;
   tokens: TokenService;
+  repos: RepoHost;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ interface Services {
   log: Logger;
   store: Store;
   catalog: Catalog;
+  repos: RepoHost;
 }
 
 async function openServices(opts: PlatformOptions, role: string): Promise<Services> {
@@ -46,7 +49,8 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
   const log = createLogger({ level: config.logLevel, file: paths.logFile, console: config.logConsole }, { role });
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: paths.sqlite, pgSchema: config.pgSchema });
   const catalog = createCatalog({ store, workspaceDir: config.workspaceDir });
-  return { config, log, store, catalog };
+  const repos = createRepoHost({ reposDir: paths.repos, store, log });
+  return { config, log, store, catalog, repos };
 }
 
 function startWorker(s: Services, concurrency: number): Worker {
@@ -93,7 +97,7 @@ function sampleService(catalog: Catalog) {
  */
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const s = await openServices(opts, 'server');
-  const { config, log, store, catalog } = s;
+  const { config, log, store, catalog, repos } = s;
   const paths = workspacePaths(config.workspaceDir);
   const tokens = createTokenService(store);
   const sample = sampleService(catalog);
@@ -124,6 +128,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     store,
     catalog,
     tokens,
+    repos,
     log,
     version: VERSION,
     sample,
@@ -138,6 +143,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   writeFileSync(paths.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION }, null, 2) + '\n');
 
+  repos.onPush((e) => {
+    refreshOnPush(s, e, [repos.pathOf(e.repo), cloneUrlOf(url, e.repo)]).catch((err) =>
+      log.warn('could not queue catalog refreshes after a push', { repo: e.repo, error: errorChain(err) }),
+    );
+  });
   const worker = config.worker ? startWorker(s, config.workerConcurrency) : null;
   const scheduler = setInterval(() => {
     catalog.refreshDue().catch((e) => log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
@@ -154,6 +164,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     store,
     catalog,
     tokens,
+    repos,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -167,6 +178,26 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await store.close();
     },
   };
+}
+
+/**
+ * A push to a hosted repository queues a refresh of every location that reads from it (by path or by clone
+ * URL); the idempotency key makes a repeated notification of the same push a no-op.
+ */
+async function refreshOnPush(s: Services, e: PushEvent, urls: string[]): Promise<void> {
+  const seen = new Set<string>();
+  const head = e.updates.map((u) => u.after ?? 'deleted').join(',');
+  for (const u of urls) {
+    for (const loc of await s.catalog.findLocationsForRepo(u)) {
+      if (seen.has(loc.id)) continue;
+      seen.add(loc.id);
+      await s.store.queue.enqueue(null, {
+        type: REFRESH_LOCATION_JOB,
+        payload: { locationId: loc.id, reason: `push to ${e.repo} by ${e.pusher}` },
+        idempotencyKey: `push:${loc.id}:${head}`,
+      });
+    }
+  }
 }
 
 /** Reuses the workspace's admin token when it still works, else binds the admin and mints a new one. */

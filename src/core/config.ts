@@ -45,6 +45,7 @@ export function loadConfig(options: Partial<PlatformConfigInput>, env: NodeJS.Pr
   if (env.GANTRY_PORT) fromEnv.port = Number(env.GANTRY_PORT);
   if (env.GANTRY_HOST) fromEnv.host = env.GANTRY_HOST;
   if (env.DATABASE_URL) fromEnv.databaseUrl = env.DATABASE_URL;
+  if (env.GANTRY_PG_SCHEMA) fromEnv.pgSchema = env.GANTRY_PG_SCHEMA;
   if (env.GANTRY_LOG_LEVEL) fromEnv.logLevel = env.GANTRY_LOG_LEVEL as PlatformConfig['logLevel'];
   const merged = { workspaceDir: '.gantry', ...fromEnv, ...stripUndefined(options) };
   const parsed = PlatformConfigSchema.safeParse(merged);

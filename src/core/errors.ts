@@ -91,7 +91,8 @@ export function isGantryError(e: unknown): e is GantryError {
 /** Formats a problem as `file:line:col: path: message` for terminals and logs. */
 export function formatProblem(p: Problem): string {
   const where = p.position ? `${p.position.file}:${p.position.line}:${p.position.column}: ` : '';
-  const path = p.path ? `${p.path}: ` : '';
+  // Messages usually start with their field path already; don't say it twice.
+  const path = p.path && !p.message.startsWith(p.path) ? `${p.path}: ` : '';
   return `${where}${p.severity === 'warning' ? 'warning: ' : ''}${path}${p.message}`;
 }
 

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { InputError, type Problem } from '../core/errors.js';
+import { gitHttpHandler } from '../hosting/index.js';
 import { authenticate } from './auth.js';
 import type { AppEnv, ServerDeps } from './context.js';
 import { errorToResponse, problemOf, problemResponse } from './problem.js';
@@ -7,6 +8,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
 import { identityRoutes } from './routes/identity.js';
 import { platformRoutes } from './routes/platform.js';
+import { repoRoutes } from './routes/repos.js';
 import { servePortal } from './static.js';
 
 /** Zod issues as Gantry problems: one entry per field, with the field path. */
@@ -44,6 +46,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   identityRoutes(app, deps);
   catalogRoutes(app, deps);
   eventRoutes(app, deps);
+  repoRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
@@ -57,6 +60,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
+  // git's smart HTTP protocol; authenticates itself (Basic or Bearer, the password being an API token).
+  app.all('/git/*', gitHttpHandler(deps.repos, { authenticate: (secret) => deps.tokens.authenticate(secret), log: deps.log }));
   app.all('/api/*', (c) => problemResponse(c, problemOf('not_found', `no API route ${c.req.method} ${c.req.path}`)));
   if (deps.webDir) app.get('*', servePortal(deps.webDir));
   return app;

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/authorize.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Logger } from '../core/logger.js';
+import type { RepoHost } from '../hosting/index.js';
 import type { Store } from '../store/index.js';
 
 /** What the HTTP layer needs from the rest of the platform. Routes only parse, call a domain, and format. */
@@ -10,6 +11,7 @@ export interface ServerDeps {
   store: Store;
   catalog: Catalog;
   tokens: TokenService;
+  repos: RepoHost;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

@@ -48,7 +48,7 @@ describe.each(DATABASES)('HTTP API on $name', (database) => {
   let dbOptions: { databaseUrl?: string; pgSchema?: string };
   const tokens: Record<string, string> = {};
 
-  async function call(method: string, path: string, token: string | null, body?: unknown) {
+  async function call(method: string, path: string, token: string | null | undefined, body?: unknown) {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -190,27 +190,24 @@ describe.each(DATABASES)('HTTP API on $name', (database) => {
 
   it('streams events live over SSE', async () => {
     const ctrl = new AbortController();
-    const res = await fetch(`${platform.url}/api/events/stream?access_token=${encodeURIComponent(tokens.admin)}`, { signal: ctrl.signal });
+    const res = await fetch(`${platform.url}/api/events/stream?access_token=${encodeURIComponent(tokens.admin!)}`, { signal: ctrl.signal });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let seen = '';
-    const read = (async () => {
-      while (!seen.includes('catalog.entity.created')) {
+    const readUntil = async (needle: string) => {
+      while (!seen.includes(needle)) {
         const { value, done } = await reader.read();
-        if (done) break;
+        if (done) throw new Error(`stream ended before "${needle}"`);
         seen += decoder.decode(value);
       }
-    })();
+    };
     // Wait for the stream to be subscribed before changing anything.
-    while (!seen.includes('event: ready')) {
-      const { value } = await reader.read();
-      seen += decoder.decode(value);
-    }
+    await readUntil('event: ready');
     await call('POST', '/api/catalog/entities', tokens.admin, {
       entities: [{ apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'svc-live' }, spec: { type: 'service', lifecycle: 'experimental', owner: 'team-a' } }],
     });
-    await read;
+    await readUntil('component:default/svc-live');
     ctrl.abort();
     expect(seen).toContain('component:default/svc-live');
   });
