@@ -3,6 +3,7 @@ import type { Problem, SourcePosition } from '../../core/errors.js';
 import type { Entity } from './entity.js';
 import { toProblem, type Finding } from './finding.js';
 import { checkEntity } from './validateEntity.js';
+import { fastParse } from './fastParse.js';
 
 /** One YAML document of a descriptor file and what became of it. */
 export interface ParsedDocument {
@@ -66,7 +67,7 @@ function nodeFor(doc: Document, f: Finding): Node | undefined {
 export function parseDescriptors(
   text: string,
   file: string,
-  opts: { maxBytes?: number } = {},
+  opts: { maxBytes?: number; /** Skip the fast path (tests compare both). */ exact?: boolean } = {},
 ): { documents: ParsedDocument[]; problems: Problem[] } {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_DESCRIPTOR_BYTES;
   const fileStart = { file, line: 1, column: 1 };
@@ -111,6 +112,11 @@ export function parseDescriptors(
         },
       ],
     };
+  }
+
+  if (!opts.exact) {
+    const fast = fastParse(text, file);
+    if (fast) return { documents: fast, problems: [] };
   }
 
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
