@@ -1,0 +1,66 @@
+import { AppShell } from './components/AppShell.js';
+import { ErrorPanel } from './components/ErrorPanel.js';
+import { LiveUpdatesProvider } from './live.js';
+import { CatalogPage } from './pages/CatalogPage.js';
+import { EntityPage } from './pages/EntityPage.js';
+import { LocationsPage } from './pages/LocationsPage.js';
+import { SignInPage } from './pages/SignInPage.js';
+import { TeamPage } from './pages/TeamPage.js';
+import { Link, matchRoute, useLocation } from './router.js';
+import { SessionGate, useSession } from './session.js';
+
+function Routes() {
+  const { pathname } = useLocation();
+  if (pathname === '/' || pathname === '/catalog' || pathname === '/catalog/') return <CatalogPage />;
+  const entity = matchRoute('/catalog/:kind/:namespace/:name', pathname);
+  if (entity) {
+    const { kind = '', namespace = '', name = '' } = entity;
+    return <EntityPage key={`${kind}:${namespace}/${name}`} kind={kind} namespace={namespace} name={name} />;
+  }
+  const team = matchRoute('/teams/:namespace/:name', pathname);
+  if (team) {
+    const { namespace = '', name = '' } = team;
+    return <TeamPage key={`${namespace}/${name}`} namespace={namespace} name={name} />;
+  }
+  if (pathname === '/locations') return <LocationsPage />;
+  return (
+    <div className="page">
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at <code>{pathname}</code>. <Link to="/catalog">Go to the catalog</Link>.
+      </p>
+    </div>
+  );
+}
+
+function SignedIn() {
+  const { api } = useSession();
+  return (
+    <LiveUpdatesProvider api={api}>
+      <AppShell>
+        <Routes />
+      </AppShell>
+    </LiveUpdatesProvider>
+  );
+}
+
+/** The portal: sign-in gate, then the shell and the page for the current path. */
+export function App() {
+  return (
+    <SessionGate
+      signIn={(props) => <SignInPage {...props} />}
+      unreachable={({ error, retry, signOut }) => (
+        <div className="center-screen">
+          <div className="signin-card">
+            <ErrorPanel error={error} context="Could not check your session" onRetry={retry} />
+            <button type="button" className="btn btn-link" onClick={signOut}>
+              Sign in with another token
+            </button>
+          </div>
+        </div>
+      )}
+    >
+      <SignedIn />
+    </SessionGate>
+  );
+}

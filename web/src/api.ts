@@ -1,0 +1,362 @@
+/**
+ * Typed client for the Gantry HTTP API (docs/api.md). Every call adds the bearer token and turns RFC 9457
+ * problem details into an `ApiError`, so pages never see raw JSON or a bare status code.
+ */
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One validation finding, as the API reports it. */
+export interface Problem {
+  code: string;
+  path: string;
+  message: string;
+  severity?: 'error' | 'warning';
+  position?: SourcePosition;
+}
+
+export type Role = 'admin' | 'member' | 'viewer';
+
+export interface WhoAmI {
+  userRef: string;
+  displayName: string;
+  role: Role;
+  teams: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  totalCount: number;
+  nextCursor: string | null;
+}
+
+export interface EntityLink {
+  url: string;
+  title?: string;
+  icon?: string;
+  type?: string;
+}
+
+export interface EntityMetadata {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  etag?: string;
+  title?: string;
+  description?: string;
+  tags?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  links?: EntityLink[];
+  [key: string]: unknown;
+}
+
+export interface Entity {
+  apiVersion: string;
+  kind: string;
+  metadata: EntityMetadata;
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Relation {
+  type: string;
+  targetRef: string;
+}
+
+export interface EntitySource {
+  locationId: string;
+  locationTarget: string;
+  file: string;
+  line: number;
+}
+
+export interface EntityView {
+  ref: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  entity: Entity;
+  relations: Relation[];
+  status: { problems: Problem[] };
+  source: EntitySource | null;
+  orphan: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface FacetsResponse {
+  facets: Record<string, FacetCount[]>;
+}
+
+export interface GraphNode {
+  ref: string;
+  kind: string;
+  name: string;
+  title?: string | null;
+}
+
+export interface GraphEdge {
+  source: string;
+  type: string;
+  target: string;
+}
+
+export interface EntityGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export type LocationType = 'file' | 'dir' | 'git';
+
+export interface CatalogLocation {
+  id: string;
+  type: LocationType;
+  target: string;
+  owner: string | null;
+  onMissing: 'delete' | 'orphan';
+  refreshIntervalS: number | null;
+  status: 'pending' | 'ok' | 'error';
+  problems: Problem[];
+  lastRefreshedAt: string | null;
+  nextRefreshAt: string | null;
+  createdAt: string;
+  createdBy: string;
+  entityCount: number;
+}
+
+export interface RefreshResult {
+  added: number;
+  updated: number;
+  removed: number;
+  orphaned: number;
+  unchanged: number;
+  problems: Problem[];
+}
+
+export interface LocationResult {
+  location: CatalogLocation;
+  refresh: RefreshResult;
+}
+
+export interface RegisterLocationInput {
+  target: string;
+  type?: LocationType;
+  owner?: string;
+}
+
+/** `filter` values: field path to accepted alternatives (any of them matches); all fields must match. */
+export type EntityFilter = Record<string, string[]>;
+
+export interface ListEntitiesQuery {
+  filter?: EntityFilter;
+  q?: string;
+  orderBy?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+}
+
+/** A failed API call: the problem+json fields, or a synthesised problem when the API could not be reached. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  readonly code: string;
+  readonly problems: Problem[];
+
+  constructor(init: { status: number; title: string; detail?: string; code?: string; problems?: Problem[] }) {
+    super(init.detail ? `${init.title}: ${init.detail}` : init.title);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.title = init.title;
+    this.detail = init.detail ?? '';
+    this.code = init.code ?? 'internal';
+    this.problems = init.problems ?? [];
+  }
+}
+
+/** Treats anything thrown by a call as an `ApiError`, so error panels have one shape to render. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new ApiError({ status: 0, title: 'Unexpected error', detail: message });
+}
+
+type QueryValue = string | number | boolean | undefined | null | string[];
+
+function queryString(query: Record<string, QueryValue>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.append(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+function filterParams(filter: EntityFilter | undefined): string[] {
+  if (!filter) return [];
+  return Object.entries(filter)
+    .filter(([, values]) => values.length > 0)
+    .map(([key, values]) => `${key}=${values.join(',')}`);
+}
+
+function isProblemArray(v: unknown): v is Problem[] {
+  return Array.isArray(v) && v.every((p) => typeof p === 'object' && p !== null && 'message' in p);
+}
+
+async function errorFromResponse(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    return new ApiError({
+      status: typeof b.status === 'number' ? b.status : res.status,
+      title: typeof b.title === 'string' ? b.title : res.statusText || `HTTP ${res.status}`,
+      detail: typeof b.detail === 'string' ? b.detail : '',
+      code: typeof b.code === 'string' ? b.code : undefined,
+      problems: isProblemArray(b.problems) ? b.problems : [],
+    });
+  }
+  // Not problem+json (a proxy's HTML page, say): show the status, never the raw body.
+  return new ApiError({
+    status: res.status,
+    title: res.statusText || `HTTP ${res.status}`,
+    detail: `The server answered ${res.status} without problem details.`,
+  });
+}
+
+export interface ApiClientOptions {
+  token: string | null;
+  /** Origin and prefix of the API; the portal is served by the same server, so the default is `/api`. */
+  baseUrl?: string;
+  /** Called on every 401 so the session can end and ask for a new token. */
+  onUnauthenticated?: (error: ApiError) => void;
+}
+
+/** A thin, typed wrapper over `fetch` for the endpoints the portal uses. */
+export class ApiClient {
+  readonly token: string | null;
+  private readonly baseUrl: string;
+  private readonly onUnauthenticated: ((error: ApiError) => void) | undefined;
+
+  constructor(options: ApiClientOptions) {
+    this.token = options.token;
+    this.baseUrl = options.baseUrl ?? '/api';
+    this.onUnauthenticated = options.onUnauthenticated;
+  }
+
+  /** Sends one request; resolves with the parsed JSON body (undefined for 204) or rejects with an `ApiError`. */
+  async request<T>(method: string, path: string, init: { body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: init.signal,
+      });
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') throw e;
+      throw new ApiError({
+        status: 0,
+        title: 'Cannot reach the Gantry API',
+        detail: `The request to ${path} failed before an answer came back (${e instanceof Error ? e.message : String(e)}). Is the server running?`,
+        code: 'unavailable',
+      });
+    }
+    if (!res.ok) {
+      const error = await errorFromResponse(res);
+      if (res.status === 401) this.onUnauthenticated?.(error);
+      throw error;
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  whoami(signal?: AbortSignal): Promise<WhoAmI> {
+    return this.request('GET', '/whoami', { signal });
+  }
+
+  listEntities(query: ListEntitiesQuery, signal?: AbortSignal): Promise<Page<EntityView>> {
+    const qs = queryString({
+      filter: filterParams(query.filter),
+      q: query.q,
+      orderBy: query.orderBy,
+      order: query.order,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    return this.request('GET', `/catalog/entities${qs}`, { signal });
+  }
+
+  getEntity(kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<EntityView> {
+    const path = [kind, namespace, name].map(encodeURIComponent).join('/');
+    return this.request('GET', `/catalog/entities/by-ref/${path}`, { signal });
+  }
+
+  facets(
+    query: { facets: string[]; filter?: EntityFilter; q?: string },
+    signal?: AbortSignal,
+  ): Promise<FacetsResponse> {
+    const qs = queryString({ facet: query.facets, filter: filterParams(query.filter), q: query.q });
+    return this.request('GET', `/catalog/facets${qs}`, { signal });
+  }
+
+  related(
+    query: { ref: string; relation: string; transitive?: boolean; includeSubgroups?: boolean },
+    signal?: AbortSignal,
+  ): Promise<{ items: EntityView[] }> {
+    const qs = queryString({
+      ref: query.ref,
+      relation: query.relation,
+      transitive: query.transitive ? 'true' : undefined,
+      includeSubgroups: query.includeSubgroups ? 'true' : undefined,
+    });
+    return this.request('GET', `/catalog/related${qs}`, { signal });
+  }
+
+  graph(ref: string, depth: number, signal?: AbortSignal): Promise<EntityGraph> {
+    return this.request('GET', `/catalog/graph${queryString({ ref, depth })}`, { signal });
+  }
+
+  listLocations(signal?: AbortSignal): Promise<{ items: CatalogLocation[] }> {
+    return this.request('GET', '/catalog/locations', { signal });
+  }
+
+  registerLocation(input: RegisterLocationInput): Promise<LocationResult> {
+    return this.request('POST', '/catalog/locations', { body: input });
+  }
+
+  refreshLocation(id: string): Promise<LocationResult> {
+    return this.request('POST', `/catalog/locations/${encodeURIComponent(id)}/refresh`);
+  }
+
+  deleteLocation(id: string): Promise<void> {
+    return this.request('DELETE', `/catalog/locations/${encodeURIComponent(id)}`);
+  }
+
+  /** URL of the live event stream; `EventSource` cannot send headers, so the token rides in the query. */
+  eventStreamUrl(): string {
+    return `${this.baseUrl}/events/stream${queryString({ access_token: this.token })}`;
+  }
+}
