@@ -101,7 +101,14 @@ async function benchOne(size: number, db: Db, rows: Array<Array<string | number>
 
     const pick = <T>(xs: T[], i: number) => xs[(i * 7919) % xs.length]!;
     const meta = (e: object) => (e as { kind: string; metadata: { name: string; description?: string }; spec?: Record<string, unknown> });
-    const groups = entities.filter((e) => meta(e).kind === 'Group').map((e) => meta(e).metadata.name);
+    // Owners that own components, so every filtered-list query has results to return.
+    const groups = [
+      ...new Set(
+        entities
+          .filter((e) => meta(e).kind === 'Component')
+          .map((e) => String(meta(e).spec?.owner ?? '').replace(/^group:(default\/)?/, '')),
+      ),
+    ].filter(Boolean);
     const components = entities.filter((e) => meta(e).kind === 'Component').map((e) => meta(e).metadata.name);
     const words = entities
       .flatMap((e) => (meta(e).metadata.description ?? '').toLowerCase().split(/[^a-z]+/))

@@ -1,0 +1,564 @@
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { sql } from 'kysely';
+import { SYSTEM, authorize, decide, type Principal } from '../../auth/authorize.js';
+import { ConflictError, InputError, NotFoundError, isGantryError, type Problem } from '../../core/errors.js';
+import type { LocationTable, NewEvent, Store, Tx } from '../../store/index.js';
+import {
+  parseDescriptors,
+  stringifyEntityRef,
+  tryParseEntityRef,
+  validateEntity,
+  type Entity,
+  type RelationType,
+} from '../model/index.js';
+import { describeCycle, findCycles, HIERARCHY_RELATIONS } from './findCycles.js';
+import { createGitCheckouts } from './gitCheckouts.js';
+import { facetCounts, listEntities } from './listEntities.js';
+import { loadEntityViews, resolveEntityRef } from './loadEntityViews.js';
+import { normalizeRepoUrl, parseLocationTarget, parseStoredTarget, type ParsedTarget } from './locationTarget.js';
+import { readSource, type SourceSnapshot } from './readSource.js';
+import { entityGraph, relatedEntities, withSubgroups } from './relatedEntities.js';
+import type { EntityPage, EntityQuery, EntityView, Filter, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from './views.js';
+import { deleteEntityRows, writeEntities, type Candidate, type WriteResult } from './writeEntities.js';
+
+export interface CatalogOptions {
+  store: Store;
+  /** Git working copies go in `<workspaceDir>/cache/git`. */
+  workspaceDir: string;
+  /** Longest a git fetch may take; default 60000. */
+  gitTimeoutMs?: number;
+  /** Largest descriptor file read from a source; default 1 MiB. */
+  maxFileBytes?: number;
+}
+
+export interface AddLocationInput {
+  target: string;
+  type?: LocationType;
+  owner?: string | null;
+  onMissing?: 'delete' | 'orphan';
+  refreshIntervalS?: number | null;
+}
+
+export type RegisterInput = { yaml: string; file?: string } | { entities: unknown[] };
+
+/** The catalog service: locations and their refreshes, direct registrations, and the read side. */
+export interface Catalog {
+  addLocation(p: Principal, input: AddLocationInput): Promise<{ location: LocationView; refresh: RefreshResult }>;
+  refreshLocation(p: Principal, id: string): Promise<{ location: LocationView; refresh: RefreshResult }>;
+  removeLocation(p: Principal, id: string): Promise<void>;
+  listLocations(): Promise<LocationView[]>;
+  /** NotFoundError when there is no such location. */
+  getLocation(id: string): Promise<LocationView>;
+  /** Git locations reading the repository at `urlOrPath` (any spelling of its address), for refresh on push. */
+  findLocationsForRepo(urlOrPath: string): Promise<LocationView[]>;
+  /** Entities registered directly (no location); bad or refused documents are listed in `problems`. */
+  registerEntities(p: Principal, input: RegisterInput): Promise<{ items: EntityView[]; problems: Problem[] }>;
+  deleteEntity(p: Principal, ref: string): Promise<void>;
+  /** NotFoundError when absent; `ref` may be partial (`name`, `namespace/name`, `kind:name`). */
+  getEntity(ref: string): Promise<EntityView>;
+  listEntities(q: EntityQuery): Promise<EntityPage>;
+  facets(q: { facets: string[]; filter?: Filter[]; q?: string }): Promise<Record<string, Array<{ value: string; count: number }>>>;
+  related(q: { ref: string; relation: RelationType; transitive?: boolean; includeSubgroups?: boolean }): Promise<EntityView[]>;
+  graph(q: { ref: string; depth?: number }): Promise<{ nodes: GraphNode[]; edges: GraphEdge[] }>;
+  /** Offline check of descriptor text: every problem in one pass, and how many entities are valid. */
+  validate(text: string, file: string): { problems: Problem[]; entities: number };
+  /** Locations whose refresh interval has elapsed; the worker's scheduler calls this. */
+  refreshDue(now?: Date): Promise<number>;
+}
+
+export const REFRESH_LOCATION_JOB = 'catalog.refresh-location';
+const DEFAULT_GIT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** API registrations may carry a whole multi-document file (the HTTP layer caps bodies at 10 MiB). */
+const MAX_REGISTER_BYTES = 10 * 1024 * 1024;
+/** A location keeps this many problems; the rest are summarised, so one broken source cannot bloat its row. */
+const MAX_LOCATION_PROBLEMS = 1000;
+/** Entities changed by one write above which planner statistics are refreshed. */
+const ANALYZE_AFTER_CHANGES = 1000;
+/** Facet answers kept, each valid until the next event. */
+const FACET_CACHE_SIZE = 200;
+
+type LocationRow = Omit<LocationTable, 'refresh_interval_s'> & { refresh_interval_s: number | null };
+
+function invalid(path: string, message: string): InputError {
+  return new InputError(`${path}: ${message}`, { problems: [{ code: 'invalid_input', path, message, severity: 'error' }] });
+}
+
+function toLocationView(row: LocationRow, entityCount: number): LocationView {
+  return {
+    id: row.id,
+    type: row.type,
+    target: row.target,
+    owner: row.owner,
+    onMissing: row.on_missing,
+    refreshIntervalS: row.refresh_interval_s === null ? null : Number(row.refresh_interval_s),
+    status: row.status,
+    problems: JSON.parse(row.problems) as Problem[],
+    lastRefreshedAt: row.last_refreshed_at,
+    nextRefreshAt: row.next_refresh_at,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    entityCount,
+  };
+}
+
+/** The owning group of an entity (`spec.owner`, defaulted as Backstage does), lower-cased, or null. */
+function ownerOf(entity: Entity): string | null {
+  const owner = entity.spec?.owner;
+  if (typeof owner !== 'string') return null;
+  const parsed = tryParseEntityRef(owner, { defaultKind: 'group', defaultNamespace: entity.metadata.namespace || 'default' });
+  return 'error' in parsed ? owner.toLowerCase() : stringifyEntityRef(parsed);
+}
+
+function capProblems(problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_LOCATION_PROBLEMS) return problems;
+  const rest = problems.length - MAX_LOCATION_PROBLEMS;
+  return [
+    ...problems.slice(0, MAX_LOCATION_PROBLEMS),
+    { code: 'too_many_problems', path: '', message: `and ${rest} more problems not shown`, severity: 'warning' },
+  ];
+}
+
+/** The source read before a refresh transaction: its content, or why it could not be read. */
+type SourceRead = { ok: true; snapshot: SourceSnapshot } | { ok: false; error: string };
+
+/**
+ * Creates the catalog service over a store. Options are checked here, not on first use. Every mutation is
+ * authorised, reads its source before opening a transaction, and writes the whole outcome (entities, fields,
+ * relations, location status, events) in one transaction, so the caller reads its writes on return.
+ */
+export function createCatalog(opts: CatalogOptions): Catalog {
+  const { store } = opts;
+  if (!store || !store.db) throw invalid('store', 'expected an open store, found none');
+  if (typeof opts.workspaceDir !== 'string' || opts.workspaceDir.trim() === '') {
+    throw invalid('workspaceDir', `expected a directory path, found ${JSON.stringify(opts.workspaceDir)}`);
+  }
+  const gitTimeoutMs = opts.gitTimeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (!Number.isInteger(gitTimeoutMs) || gitTimeoutMs <= 0) throw invalid('gitTimeoutMs', `expected a positive integer, found ${gitTimeoutMs}`);
+  if (!Number.isInteger(maxFileBytes) || maxFileBytes <= 0) throw invalid('maxFileBytes', `expected a positive integer, found ${maxFileBytes}`);
+  const git = createGitCheckouts(join(resolve(opts.workspaceDir), 'cache', 'git'), gitTimeoutMs);
+  const db = store.db;
+  const facetCache = new Map<string, { seq: number; value: Record<string, Array<{ value: string; count: number }>> }>();
+
+  /** The seq of the newest event: every catalog write appends one in its transaction, so it versions the data. */
+  async function headSeq(): Promise<number> {
+    return (await store.events.list({ order: 'desc', limit: 1 })).items[0]?.seq ?? 0;
+  }
+
+  /**
+   * After a bulk write, refreshes the planner statistics of the catalog tables, so the first queries after
+   * a big import drive from their selective filters. A failure only costs speed, so it is not an error.
+   */
+  async function refreshStatistics(changed: number): Promise<void> {
+    if (changed < ANALYZE_AFTER_CHANGES) return;
+    try {
+      if (store.dialect === 'sqlite') {
+        await sql`pragma analysis_limit = 1000`.execute(db);
+        await sql`analyze`.execute(db);
+      } else {
+        await sql`analyze entities, entity_fields, relations`.execute(db);
+      }
+    } catch {
+      // Statistics are an optimisation; a busy database can refresh them next time.
+    }
+  }
+
+  async function readLocation(parsed: ParsedTarget): Promise<SourceRead> {
+    try {
+      return { ok: true, snapshot: await readSource(parsed, { git, maxFileBytes }) };
+    } catch (e) {
+      // Unreadable sources (and file-system errors such as EACCES) become the location's status; bugs propagate.
+      if (isGantryError(e)) return { ok: false, error: e.message };
+      if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string') return { ok: false, error: e.message };
+      throw e;
+    }
+  }
+
+  async function locationRow(id: string, tx: Tx | null = null): Promise<LocationRow> {
+    const row = await (tx ?? db).selectFrom('locations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError(`no location with id ${JSON.stringify(id)}`);
+    return row as LocationRow;
+  }
+
+  async function locationView(id: string): Promise<LocationView> {
+    const row = await locationRow(id);
+    const count = await db
+      .selectFrom('entities')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('location_id', '=', id)
+      .executeTakeFirst();
+    return toLocationView(row, Number(count?.n ?? 0));
+  }
+
+  /** Cycle problems for the hierarchy relations just written (each cycle once). */
+  async function cycleProblems(tx: Tx, written: WriteResult): Promise<Problem[]> {
+    const starts = new Set<string>();
+    for (const r of written.changedRelations) {
+      if ((HIERARCHY_RELATIONS as readonly string[]).includes(r.type)) starts.add(r.source);
+    }
+    if (starts.size === 0) return [];
+    return (await findCycles(tx, starts)).map((c) => ({
+      code: 'cycle',
+      path: 'relations',
+      message: `relations: expected ${c.type} relations to form a hierarchy, found a cycle: ${describeCycle(c)}`,
+      severity: 'error' as const,
+    }));
+  }
+
+  /** The whole refresh of one location, inside tx. */
+  async function applyRefresh(tx: Tx, loc: LocationRow, read: SourceRead, actor: string): Promise<RefreshResult> {
+    const now = new Date();
+    const nowIso = now.toISOString();
+    const result: RefreshResult = { added: 0, updated: 0, removed: 0, orphaned: 0, unchanged: 0, problems: [] };
+    const events: NewEvent[] = [];
+    let status: 'ok' | 'error' = 'ok';
+
+    if (!read.ok) {
+      status = 'error';
+      result.problems.push({ code: 'source_unreachable', path: '', message: `${read.error}; entities ingested before are kept`, severity: 'error' });
+      const kept = await tx
+        .selectFrom('entities')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('location_id', '=', loc.id)
+        .executeTakeFirst();
+      result.unchanged = Number(kept?.n ?? 0);
+    } else {
+      const { snapshot } = read;
+      const candidates: Candidate[] = [];
+      const retainRefs = new Set<string>();
+      for (const { file, doc } of snapshot.documents) {
+        if (doc.entity) {
+          candidates.push({
+            entity: doc.entity,
+            ref: stringifyEntityRef(doc.entity),
+            file,
+            line: doc.position.line,
+            position: doc.position,
+            warnings: doc.problems,
+          });
+        } else {
+          if (doc.ref) retainRefs.add(doc.ref);
+          result.problems.push(...doc.problems);
+        }
+      }
+      result.problems.push(...snapshot.problems);
+
+      let denyReason: (entity: Entity, ref: string) => string | null = () => null;
+      if (loc.owner) {
+        const owner = loc.owner;
+        const principal: Principal = { userRef: `location:${loc.id}`, role: 'member', teams: await withSubgroups(tx, owner) };
+        denyReason = (entity) => {
+          const d = decide(principal, 'catalog.entity.write', { owner: ownerOf(entity), kind: entity.kind.toLowerCase() });
+          if (d.allowed) return null;
+          const why = d.reason.replace(/^.*?catalog\.entity\.write: /, '');
+          return `a location owned by ${owner} may only ingest entities owned by ${owner} or its subgroups (${why})`;
+        };
+      }
+      const written = await writeEntities(store.dialect, tx, {
+        actor,
+        locationId: loc.id,
+        candidates,
+        denyReason,
+        removal: {
+          onMissing: loc.on_missing,
+          retainRefs,
+          retainFiles: snapshot.retainFiles,
+          retainPrefixes: snapshot.retainPrefixes,
+        },
+        now: nowIso,
+      });
+      result.added = written.added;
+      result.updated = written.updated;
+      result.removed = written.removed;
+      result.orphaned = written.orphaned;
+      result.unchanged = written.unchanged;
+      result.problems.push(...written.problems, ...(await cycleProblems(tx, written)));
+      events.push(...written.events);
+    }
+
+    result.problems = capProblems(result.problems);
+    const interval = loc.refresh_interval_s === null ? null : Number(loc.refresh_interval_s);
+    const next = interval ? new Date(now.getTime() + interval * 1000).toISOString() : null;
+    await tx
+      .updateTable('locations')
+      .set({ status, problems: JSON.stringify(result.problems), last_refreshed_at: nowIso, next_refresh_at: next })
+      .where('id', '=', loc.id)
+      .execute();
+    events.push({
+      actor,
+      action: 'catalog.location.refreshed',
+      subject: `location:${loc.id}`,
+      payload: {
+        status,
+        added: result.added,
+        updated: result.updated,
+        removed: result.removed,
+        orphaned: result.orphaned,
+        unchanged: result.unchanged,
+        problems: result.problems.length,
+      },
+      time: nowIso,
+    });
+    await store.events.append(tx, events);
+    return result;
+  }
+
+  /** Locks the location row until the transaction ends, so two refreshes of one location run one after the other. */
+  async function lockLocation(tx: Tx, id: string): Promise<LocationRow> {
+    if (store.dialect === 'postgres') {
+      const r = await sql<LocationRow>`select * from locations where id = ${id} for update`.execute(tx);
+      if (!r.rows[0]) throw new NotFoundError(`no location with id ${JSON.stringify(id)}`);
+      return r.rows[0];
+    }
+    return locationRow(id, tx);
+  }
+
+  function normalizeOwner(owner: string | null | undefined): string | null {
+    if (owner === null || owner === undefined || owner.trim() === '') return null;
+    const parsed = tryParseEntityRef(owner.trim(), { defaultKind: 'group' });
+    if ('error' in parsed) throw invalid('owner', parsed.error);
+    if (parsed.kind !== 'group') throw invalid('owner', `expected a group ref such as group:default/payments, found ${JSON.stringify(owner)}`);
+    return stringifyEntityRef(parsed);
+  }
+
+  const catalog: Catalog = {
+    async addLocation(p, input) {
+      if (!input || typeof input.target !== 'string') throw invalid('target', `expected a string, found ${JSON.stringify(input?.target)}`);
+      if (input.type !== undefined && !['file', 'dir', 'git'].includes(input.type)) {
+        throw invalid('type', `expected file, dir or git, found ${JSON.stringify(input.type)}`);
+      }
+      const onMissing = input.onMissing ?? 'delete';
+      if (onMissing !== 'delete' && onMissing !== 'orphan') throw invalid('onMissing', `expected delete or orphan, found ${JSON.stringify(onMissing)}`);
+      const interval = input.refreshIntervalS ?? null;
+      if (interval !== null && (!Number.isInteger(interval) || interval < 10)) {
+        throw invalid('refreshIntervalS', `expected null or a whole number of seconds of at least 10, found ${JSON.stringify(interval)}`);
+      }
+      const owner = normalizeOwner(input.owner);
+      authorize(p, 'catalog.location.create', { owner });
+      const { parsed, canonical } = parseLocationTarget(input.target, input.type);
+
+      const taken = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
+      if (taken) throw new ConflictError(`target: a location for ${canonical} already exists (id ${taken.id})`, { details: { id: taken.id } });
+
+      const read = await readLocation(parsed);
+      const id = randomUUID();
+      const now = new Date().toISOString();
+      let refresh: RefreshResult;
+      try {
+        refresh = await store.transaction(async (tx) => {
+          await tx
+            .insertInto('locations')
+            .values({
+              id,
+              type: parsed.type,
+              target: canonical,
+              owner,
+              on_missing: onMissing,
+              refresh_interval_s: interval,
+              status: 'pending',
+              problems: '[]',
+              last_refreshed_at: null,
+              next_refresh_at: null,
+              created_at: now,
+              created_by: p.userRef,
+            })
+            .execute();
+          await store.events.append(tx, {
+            actor: p.userRef,
+            action: 'catalog.location.created',
+            subject: `location:${id}`,
+            payload: { type: parsed.type, target: canonical, owner, onMissing, refreshIntervalS: interval },
+            time: now,
+          });
+          return applyRefresh(tx, await locationRow(id, tx), read, p.userRef);
+        });
+        await refreshStatistics(refresh.added + refresh.updated + refresh.removed);
+      } catch (e) {
+        const again = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
+        if (again && again.id !== id) {
+          throw new ConflictError(`target: a location for ${canonical} already exists (id ${again.id})`, { cause: e, details: { id: again.id } });
+        }
+        throw e;
+      }
+      return { location: await locationView(id), refresh };
+    },
+
+    async refreshLocation(p, id) {
+      const loc = await locationRow(id);
+      authorize(p, 'catalog.location.refresh', { owner: loc.owner });
+      const read = await readLocation(parseStoredTarget(loc.type, loc.target));
+      const refresh = await store.transaction(async (tx) => applyRefresh(tx, await lockLocation(tx, id), read, p.userRef));
+      await refreshStatistics(refresh.added + refresh.updated + refresh.removed);
+      return { location: await locationView(id), refresh };
+    },
+
+    async removeLocation(p, id) {
+      const loc = await locationRow(id);
+      authorize(p, 'catalog.location.delete', { owner: loc.owner });
+      await store.transaction(async (tx) => {
+        await lockLocation(tx, id);
+        const refs = (await tx.selectFrom('entities').select('ref').where('location_id', '=', id).execute()).map((r) => r.ref);
+        await deleteEntityRows(tx, store.dialect, refs);
+        await tx.deleteFrom('locations').where('id', '=', id).execute();
+        const now = new Date().toISOString();
+        const events: NewEvent[] = refs.map((ref) => ({
+          actor: p.userRef,
+          action: 'catalog.entity.deleted',
+          subject: ref,
+          payload: { locationId: id },
+          time: now,
+        }));
+        events.push({ actor: p.userRef, action: 'catalog.location.deleted', subject: `location:${id}`, payload: { target: loc.target, entities: refs.length }, time: now });
+        await store.events.append(tx, events);
+      });
+    },
+
+    async listLocations() {
+      const rows = (await db.selectFrom('locations').selectAll().orderBy('created_at').orderBy('id').execute()) as LocationRow[];
+      const counts = await db
+        .selectFrom('entities')
+        .select(['location_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('location_id', 'is not', null)
+        .groupBy('location_id')
+        .execute();
+      const byId = new Map(counts.map((c) => [c.location_id, Number(c.n)]));
+      return rows.map((r) => toLocationView(r, byId.get(r.id) ?? 0));
+    },
+
+    getLocation: locationView,
+
+    async findLocationsForRepo(urlOrPath) {
+      const wanted = normalizeRepoUrl(urlOrPath);
+      const rows = (await db.selectFrom('locations').selectAll().where('type', '=', 'git').execute()) as LocationRow[];
+      const ids = rows
+        .filter((r) => {
+          try {
+            const t = parseStoredTarget('git', r.target);
+            return t.type === 'git' && normalizeRepoUrl(t.url) === wanted;
+          } catch {
+            return false;
+          }
+        })
+        .map((r) => r.id);
+      return Promise.all(ids.map((id) => locationView(id)));
+    },
+
+    async registerEntities(p, input) {
+      const problems: Problem[] = [];
+      const candidates: Candidate[] = [];
+      if (input && 'yaml' in input && typeof input.yaml === 'string') {
+        const parsed = parseDescriptors(input.yaml, input.file ?? 'request.yaml', { maxBytes: MAX_REGISTER_BYTES });
+        problems.push(...parsed.problems);
+        for (const doc of parsed.documents) {
+          if (doc.entity) {
+            candidates.push({ entity: doc.entity, ref: stringifyEntityRef(doc.entity), file: null, line: null, position: doc.position, warnings: doc.problems });
+          } else {
+            problems.push(...doc.problems);
+          }
+        }
+      } else if (input && 'entities' in input && Array.isArray(input.entities)) {
+        input.entities.forEach((raw, i) => {
+          const checked = validateEntity(raw);
+          const located = checked.problems.map((pr) => ({ ...pr, path: pr.path ? `entities[${i}].${pr.path}` : `entities[${i}]`, message: `entities[${i}]: ${pr.message}` }));
+          if (checked.entity) {
+            candidates.push({ entity: checked.entity, ref: stringifyEntityRef(checked.entity), file: null, line: null, warnings: checked.problems });
+          } else {
+            problems.push(...located);
+          }
+        });
+      } else {
+        throw invalid('', 'expected { yaml, file? } or { entities: [...] }');
+      }
+
+      const denyReason = (entity: Entity): string | null => {
+        const d = decide(p, 'catalog.entity.write', { owner: ownerOf(entity), kind: entity.kind.toLowerCase() });
+        return d.allowed ? null : d.reason;
+      };
+      const stored = await store.transaction(async (tx) => {
+        const written = await writeEntities(store.dialect, tx, {
+          actor: p.userRef,
+          locationId: null,
+          candidates,
+          denyReason,
+          removal: null,
+          now: new Date().toISOString(),
+        });
+        problems.push(...written.problems, ...(await cycleProblems(tx, written)));
+        if (written.events.length > 0) await store.events.append(tx, written.events);
+        return written;
+      });
+      await refreshStatistics(stored.added + stored.updated);
+      const storedSet = new Set(stored.stored);
+      const order = [...new Set(candidates.map((c) => c.ref))].filter((r) => storedSet.has(r));
+      return { items: await loadEntityViews(db, order), problems };
+    },
+
+    async deleteEntity(p, ref) {
+      const full = await resolveEntityRef(db, ref);
+      const row = await db.selectFrom('entities').select(['body', 'location_id']).where('ref', '=', full).executeTakeFirst();
+      if (!row) throw new NotFoundError(`no entity ${full} in the catalog`);
+      const entity = JSON.parse(row.body) as Entity;
+      authorize(p, 'catalog.entity.delete', { owner: ownerOf(entity), kind: entity.kind.toLowerCase() });
+      await store.transaction(async (tx) => {
+        await deleteEntityRows(tx, store.dialect, [full]);
+        await store.events.append(tx, {
+          actor: p.userRef,
+          action: 'catalog.entity.deleted',
+          subject: full,
+          payload: { locationId: row.location_id },
+        });
+      });
+    },
+
+    async getEntity(ref) {
+      const full = await resolveEntityRef(db, ref);
+      const [view] = await loadEntityViews(db, [full]);
+      if (!view) throw new NotFoundError(`no entity ${full} in the catalog`);
+      return view;
+    },
+
+    listEntities: (q) => listEntities(db, store.dialect, q ?? {}),
+    async facets(q) {
+      // Portals ask the same facets on every page view; the answer holds until the data changes.
+      const seq = await headSeq();
+      const key = JSON.stringify([q.facets, q.filter ?? [], q.q ?? '']);
+      const hit = facetCache.get(key);
+      if (hit && hit.seq === seq) return structuredClone(hit.value);
+      const value = await facetCounts(db, store.dialect, q);
+      facetCache.delete(key);
+      facetCache.set(key, { seq, value: structuredClone(value) });
+      if (facetCache.size > FACET_CACHE_SIZE) facetCache.delete(facetCache.keys().next().value as string);
+      return value;
+    },
+    related: (q) => relatedEntities(db, q),
+    graph: (q) => entityGraph(db, q),
+
+    validate(text, file) {
+      const parsed = parseDescriptors(text, file, { maxBytes: MAX_REGISTER_BYTES });
+      const problems = [...parsed.problems, ...parsed.documents.flatMap((d) => d.problems)];
+      return { problems, entities: parsed.documents.filter((d) => d.entity).length };
+    },
+
+    async refreshDue(now = new Date()) {
+      const due = await db
+        .selectFrom('locations')
+        .select(['id', 'next_refresh_at'])
+        .where('refresh_interval_s', 'is not', null)
+        .where('next_refresh_at', 'is not', null)
+        .where('next_refresh_at', '<=', now.toISOString())
+        .execute();
+      for (const loc of due) {
+        await store.queue.enqueue(null, {
+          type: REFRESH_LOCATION_JOB,
+          payload: { locationId: loc.id },
+          idempotencyKey: `refresh:${loc.id}:${loc.next_refresh_at}`,
+          actor: SYSTEM.userRef,
+        });
+      }
+      return due.length;
+    },
+  };
+  return catalog;
+}
