@@ -40,6 +40,8 @@ export interface Resource {
   kind?: string;
   /** The user a token action concerns. */
   userRef?: string;
+  /** The location reads the server's own file system (a file, a directory, a local or file:// repository). */
+  localSource?: boolean;
 }
 
 type Rule = (p: Principal, r: Resource) => boolean | string;
@@ -54,7 +56,9 @@ const ownsIt: Rule = (p, r) => {
 const ORG_KINDS = new Set(['group', 'user', 'domain', 'location']);
 
 const RULES: Record<Action, Rule> = {
-  'catalog.location.create': ownsIt,
+  // The server's file system is the platform's, not a team's: members register git URLs.
+  'catalog.location.create': (p, r) =>
+    r.localSource ? 'only an admin may register a location on the server\'s file system; use a git URL' : ownsIt(p, r),
   'catalog.location.refresh': ownsIt,
   'catalog.location.delete': ownsIt,
   'catalog.entity.write': (p, r) =>
