@@ -1,5 +1,8 @@
 import { cp, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../src/auth/authorize.js';
 import { NotAllowedError, NotFoundError, ConflictError, InputError } from '../../src/core/errors.js';
@@ -19,6 +22,14 @@ import {
 } from './catalogFixture.js';
 
 const CORPUS = join(import.meta.dirname, '../../../shared/corpus/backstage-examples');
+
+/** Makes `dir` a git repository with everything in it committed. */
+async function commitAll(dir: string): Promise<void> {
+  const env = { GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com' };
+  await execa('git', ['-c', 'init.defaultBranch=main', 'init', '-q'], { cwd: dir, env });
+  await execa('git', ['add', '-A'], { cwd: dir, env });
+  await execa('git', ['commit', '-q', '-m', 'init'], { cwd: dir, env });
+}
 
 describe.each(DIALECTS)('catalog ingestion on %s', (dialect) => {
   let f: CatalogFixture;
@@ -302,7 +313,7 @@ describe.each(DIALECTS)('catalog ingestion on %s', (dialect) => {
     await expect(f.catalog.deleteEntity(ADMIN, 'component:api-one')).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('authorises: members add locations only for their teams, which ingest only what those teams own', async () => {
+  it('authorises: members add git locations for their teams only; owned locations ingest only what those teams own', async () => {
     await f.catalog.registerEntities(ADMIN, {
       yaml: docs(
         doc('Group', 'team-a', { type: 'team', children: ['team-a1'] }),
@@ -310,22 +321,31 @@ describe.each(DIALECTS)('catalog ingestion on %s', (dialect) => {
         doc('Group', 'team-b', { type: 'team', children: [] }),
       ),
     });
-    await f.write('mine/c.yaml', docs(component('ours'), component('sub-ours', { owner: 'team-a1' }), component('theirs', { owner: 'team-b' }), doc('Group', 'rogue', { type: 'team', children: [] })));
+    await f.write('mine/catalog-info.yaml', docs(component('ours'), component('sub-ours', { owner: 'team-a1' }), component('theirs', { owner: 'team-b' }), doc('Group', 'rogue', { type: 'team', children: [] })));
     const src = join(f.dir, 'mine');
+    await commitAll(src);
 
-    await expect(f.catalog.addLocation(MEMBER_A, { target: src, owner: 'team-b' })).rejects.toBeInstanceOf(NotAllowedError);
-    await expect(f.catalog.addLocation(MEMBER_A, { target: src })).rejects.toBeInstanceOf(NotAllowedError);
-    await expect(f.catalog.addLocation(VIEWER, { target: src, owner: 'team-a' })).rejects.toBeInstanceOf(NotAllowedError);
+    // Someone else's team, no team, a viewer: refused before anything is read.
+    await expect(f.catalog.addLocation(MEMBER_A, { target: 'http://127.0.0.1:9/b.git', owner: 'team-b' })).rejects.toBeInstanceOf(NotAllowedError);
+    await expect(f.catalog.addLocation(MEMBER_A, { target: 'http://127.0.0.1:9/b.git' })).rejects.toBeInstanceOf(NotAllowedError);
+    await expect(f.catalog.addLocation(VIEWER, { target: 'http://127.0.0.1:9/a.git', owner: 'team-a' })).rejects.toBeInstanceOf(NotAllowedError);
+    // The server's own file system is the platform's: a member may not point a location at it, even for their team.
+    for (const target of [src, `${pathToFileURL(src).href}`, join(src, 'catalog-info.yaml')]) {
+      await expect(f.catalog.addLocation(MEMBER_A, { target, type: target === src ? 'git' : undefined, owner: 'team-a' })).rejects.toBeInstanceOf(NotAllowedError);
+    }
+    const remote = await f.catalog.addLocation(MEMBER_A, { target: 'http://127.0.0.1:9/a.git', owner: 'team-a' });
+    expect(remote.location).toMatchObject({ owner: 'group:default/team-a', createdBy: MEMBER_A.userRef, status: 'error' });
 
-    const { location, refresh } = await f.catalog.addLocation(MEMBER_A, { target: src, owner: 'team-a' });
+    // An owned location (registered by an admin here) admits only entities its team and sub-teams own.
+    const { location, refresh } = await f.catalog.addLocation(ADMIN, { target: src, type: 'git', owner: 'team-a' });
     expect(location.owner).toBe('group:default/team-a');
-    expect(location.createdBy).toBe(MEMBER_A.userRef);
     expect(refresh.added).toBe(2);
     const denied = location.problems.filter((p) => p.code === 'not_allowed');
     expect(denied.map((p) => p.message).join('\n')).toContain('component:default/theirs');
     expect(denied.map((p) => p.message).join('\n')).toContain('group:default/rogue');
     await expect(f.catalog.getEntity('component:theirs')).rejects.toBeInstanceOf(NotFoundError);
     expect((await f.catalog.getEntity('component:sub-ours')).source?.locationId).toBe(location.id);
+    expect((await f.catalog.refreshLocation(MEMBER_A, location.id)).refresh.unchanged).toBe(2);
 
     // Deleting: only what one's teams own.
     await f.catalog.registerEntities(ADMIN, { yaml: component('b-service', { owner: 'team-b' }) });
@@ -377,6 +397,34 @@ describe.each(DIALECTS)('catalog ingestion on %s', (dialect) => {
     expect(await actionsOf(f.store, 'component:default/beta')).toEqual(['catalog.entity.created']);
     const [created] = (await f.store.events.list({ subject: 'component:default/beta' })).items;
     expect(created?.actor).toBe(SYSTEM.userRef);
+  });
+
+  it('ingests a bulk import (indexes rebuilt once, not row by row) and queries it', async () => {
+    const indexes = async () =>
+      (dialect === 'sqlite'
+        ? await sql<{ name: string }>`select name from sqlite_master where type = 'index' order by name`.execute(f.store.db)
+        : await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`.execute(f.store.db)
+      ).rows.map((r) => r.name);
+    const before = await indexes();
+    for (let file = 0; file < 6; file++) {
+      const parts: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const n = file * 1000 + i;
+        parts.push(component(`bulk-${n}`, { owner: `team-${n % 7}`, system: `sys-${n % 13}`, dependsOn: [`component:bulk-${(n + 1) % 6000}`] }, { tags: ['a', 'b', `t${n % 5}`], annotations: { 'example.com/n': String(n) } }));
+      }
+      await f.write(`bulk/${file}.yaml`, docs(...parts));
+    }
+    const { location, refresh } = await f.catalog.addLocation(ADMIN, { target: join(f.dir, 'bulk') });
+    expect(refresh.added).toBe(6000);
+    expect(location.entityCount).toBe(6000);
+    expect(await indexes()).toEqual(before);
+    const page = await f.catalog.listEntities({ filter: [{ key: 'spec.owner', values: ['team-3'] }, { key: 'metadata.tags', values: ['t2'] }], limit: 5 });
+    expect(page.totalCount).toBe(171);
+    expect(page.items.every((e) => (e.entity.spec as { owner: string }).owner === 'team-3')).toBe(true);
+    const dependents = await f.catalog.related({ ref: 'component:bulk-0', relation: 'dependencyOf', transitive: true });
+    expect(dependents).toHaveLength(5999);
+    const again = await f.catalog.refreshLocation(ADMIN, location.id);
+    expect(again.refresh).toMatchObject({ unchanged: 6000, added: 0, updated: 0 });
   });
 
   it('validates descriptor text offline', () => {

@@ -16,7 +16,7 @@ import { describeCycle, findCycles, HIERARCHY_RELATIONS } from './findCycles.js'
 import { createGitCheckouts } from './gitCheckouts.js';
 import { facetCounts, listEntities } from './listEntities.js';
 import { loadEntityViews, resolveEntityRef } from './loadEntityViews.js';
-import { normalizeRepoUrl, parseLocationTarget, parseStoredTarget, type ParsedTarget } from './locationTarget.js';
+import { isRemoteUrl, normalizeRepoUrl, parseLocationTarget, parseStoredTarget, type ParsedTarget } from './locationTarget.js';
 import { readSource, type SourceSnapshot } from './readSource.js';
 import { entityGraph, relatedEntities, withSubgroups } from './relatedEntities.js';
 import type { EntityPage, EntityQuery, EntityView, Filter, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from './views.js';
@@ -76,8 +76,8 @@ const MAX_REGISTER_BYTES = 10 * 1024 * 1024;
 const MAX_LOCATION_PROBLEMS = 1000;
 /** Entities changed by one write above which planner statistics are refreshed. */
 const ANALYZE_AFTER_CHANGES = 1000;
-/** Facet answers kept, each valid until the next event. */
-const FACET_CACHE_SIZE = 200;
+/** Facet answers and list totals kept, each valid until the next event. */
+const CACHE_SIZE = 200;
 
 type LocationRow = Omit<LocationTable, 'refresh_interval_s'> & { refresh_interval_s: number | null };
 
@@ -141,6 +141,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
   const git = createGitCheckouts(join(resolve(opts.workspaceDir), 'cache', 'git'), gitTimeoutMs);
   const db = store.db;
   const facetCache = new Map<string, { seq: number; value: Record<string, Array<{ value: string; count: number }>> }>();
+  const countCache = new Map<string, { seq: number; value: number }>();
 
   /** The seq of the newest event: every catalog write appends one in its transaction, so it versions the data. */
   async function headSeq(): Promise<number> {
@@ -149,20 +150,22 @@ export function createCatalog(opts: CatalogOptions): Catalog {
 
   /**
    * After a bulk write, refreshes the planner statistics of the catalog tables, so the first queries after
-   * a big import drive from their selective filters. A failure only costs speed, so it is not an error.
+   * a big import drive from their selective filters. SQLite samples (fast, awaited); PostgreSQL also
+   * vacuums, which sets the visibility map that index-only scans (facet counts) need; that runs in the
+   * background, as it is maintenance, not part of the write. A failure only costs speed, so it is ignored.
    */
   async function refreshStatistics(changed: number): Promise<void> {
     if (changed < ANALYZE_AFTER_CHANGES) return;
-    try {
-      if (store.dialect === 'sqlite') {
+    if (store.dialect === 'sqlite') {
+      try {
         await sql`pragma analysis_limit = 1000`.execute(db);
         await sql`analyze`.execute(db);
-      } else {
-        await sql`analyze entities, entity_fields, relations`.execute(db);
+      } catch {
+        // A busy database refreshes its statistics after the next bulk write.
       }
-    } catch {
-      // Statistics are an optimisation; a busy database can refresh them next time.
+      return;
     }
+    sql`vacuum analyze entities, entity_fields, relations`.execute(db).catch(() => undefined);
   }
 
   async function readLocation(parsed: ParsedTarget): Promise<SourceRead> {
@@ -228,7 +231,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       const { snapshot } = read;
       const candidates: Candidate[] = [];
       const retainRefs = new Set<string>();
-      for (const { file, doc } of snapshot.documents) {
+      for (const { file, doc, derived } of snapshot.documents) {
         if (doc.entity) {
           candidates.push({
             entity: doc.entity,
@@ -237,6 +240,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
             line: doc.position.line,
             position: doc.position,
             warnings: doc.problems,
+            ...(derived ? { derived } : {}),
           });
         } else {
           if (doc.ref) retainRefs.add(doc.ref);
@@ -338,6 +342,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       const owner = normalizeOwner(input.owner);
       authorize(p, 'catalog.location.create', { owner });
       const { parsed, canonical } = parseLocationTarget(input.target, input.type);
+      // A file, a directory or a local repository makes the server read its own disk: admins only.
+      const localSource = parsed.type !== 'git' || parsed.url.startsWith('file:') || !isRemoteUrl(parsed.url);
+      authorize(p, 'catalog.location.create', { owner, localSource });
 
       const taken = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
       if (taken) throw new ConflictError(`target: a location for ${canonical} already exists (id ${taken.id})`, { details: { id: taken.id } });
@@ -519,7 +526,17 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       return view;
     },
 
-    listEntities: (q) => listEntities(db, store.dialect, q ?? {}),
+    async listEntities(q) {
+      // Paging through a list asks the same total on every page; it holds until the data changes.
+      const seq = await headSeq();
+      const countKey = JSON.stringify([q?.filter ?? [], q?.q ?? '']);
+      const hit = countCache.get(countKey);
+      const page = await listEntities(db, store.dialect, q ?? {}, hit && hit.seq === seq ? hit.value : undefined);
+      countCache.delete(countKey);
+      countCache.set(countKey, { seq, value: page.totalCount });
+      if (countCache.size > CACHE_SIZE) countCache.delete(countCache.keys().next().value as string);
+      return page;
+    },
     async facets(q) {
       // Portals ask the same facets on every page view; the answer holds until the data changes.
       const seq = await headSeq();
@@ -529,7 +546,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       const value = await facetCounts(db, store.dialect, q);
       facetCache.delete(key);
       facetCache.set(key, { seq, value: structuredClone(value) });
-      if (facetCache.size > FACET_CACHE_SIZE) facetCache.delete(facetCache.keys().next().value as string);
+      if (facetCache.size > CACHE_SIZE) facetCache.delete(facetCache.keys().next().value as string);
       return value;
     },
     related: (q) => relatedEntities(db, q),

@@ -4,7 +4,7 @@ import type { Database, Dialect } from '../../store/index.js';
 import { RELATION_INVERSES, SPEC_REF_FIELDS, type RelationType } from '../model/index.js';
 import { ENTITY_ROW_COLUMNS, toEntityViews, type EntityRow } from './loadEntityViews.js';
 import type { EntityPage, EntityQuery, Filter } from './views.js';
-import { COLUMN_FIELDS } from './writeEntities.js';
+import { COLUMN_FIELDS } from './deriveEntity.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -175,9 +175,14 @@ function decodeCursor(s: string, orderBy: string, order: 'asc' | 'desc'): Cursor
 /**
  * One page of entities: filters and full text as semi-joins, ordered by a field with the ref as tie-breaker,
  * keyset paging (the cursor holds the last row's sort value and ref), and the total count under the same
- * conditions.
+ * conditions (`knownTotal`, when the caller knows it is still current, saves counting again).
  */
-export async function listEntities(db: Kysely<Database>, dialect: Dialect, q: EntityQuery): Promise<EntityPage> {
+export async function listEntities(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  q: EntityQuery,
+  knownTotal?: number,
+): Promise<EntityPage> {
   const limit = q.limit ?? DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw inputError('limit', `expected an integer from 1 to ${MAX_LIMIT}, found ${String(q.limit)}`);
@@ -202,7 +207,7 @@ export async function listEntities(db: Kysely<Database>, dialect: Dialect, q: En
     dialect === 'sqlite' && onlyText
       ? sql<{ n: number | string }>`select count(*) as n from entities_fts where entities_fts match ${ftsQuery(terms)}`
       : sql<{ n: number | string }>`select count(*) as n from entities e ${whereOf(conds)}`;
-  const totalCount = Number((await countQuery.execute(db)).rows[0]?.n ?? 0);
+  const totalCount = knownTotal ?? Number((await countQuery.execute(db)).rows[0]?.n ?? 0);
   // SQLite plans without statistics of value frequencies: when many rows match, walking the name index and
   // stopping after one page beats fetching every match to sort it (the FTS case especially).
   const byName = orderBy === 'metadata.name' || orderBy === 'name';

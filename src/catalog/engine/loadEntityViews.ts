@@ -70,7 +70,7 @@ export async function toEntityViews(db: Kysely<Database>, rows: EntityRow[]): Pr
   }
 
   return rows.map((row) => {
-    const entity = JSON.parse(row.body) as Entity;
+    const entity = JSON.parse(row.body) as Entity & Record<string, unknown>;
     entity.metadata.uid = row.uid;
     entity.metadata.etag = row.etag;
     const rels = relations.get(row.ref) ?? [];
@@ -91,7 +91,7 @@ export async function toEntityViews(db: Kysely<Database>, rows: EntityRow[]): Pr
       kind: entity.kind,
       namespace: entity.metadata.namespace ?? 'default',
       name: entity.metadata.name,
-      entity: entity as unknown as Record<string, unknown>,
+      entity,
       relations: rels,
       status: { problems },
       source:

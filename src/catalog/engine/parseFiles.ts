@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseDescriptors } from '../model/index.js';
+import { deriveEntity, type DerivedEntity } from './deriveEntity.js';
 
 /** A descriptor file's text and the name problems give it. */
 export interface FileText {
@@ -8,7 +9,14 @@ export interface FileText {
   file: string;
 }
 
-export type ParsedFile = ReturnType<typeof parseDescriptors>;
+/** A parsed file; `derived[i]` belongs to `documents[i]` when that document is a valid entity. */
+export type ParsedFile = ReturnType<typeof parseDescriptors> & { derived: Array<DerivedEntity | undefined> };
+
+/** Parses one file and derives what the store keeps of each valid entity (the worker runs the same). */
+export function parseFile(text: string, file: string, maxBytes: number): ParsedFile {
+  const parsed = parseDescriptors(text, file, { maxBytes });
+  return { ...parsed, derived: parsed.documents.map((d) => (d.entity ? deriveEntity(d.entity, d.problems) : undefined)) };
+}
 
 /** Below this much text, starting threads costs more than it saves. */
 const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
@@ -17,18 +25,18 @@ const BATCH_BYTES = 256 * 1024;
 const MAX_WORKERS = 4;
 
 /**
- * Parses descriptor files with the model. Large sources are parsed on worker threads (YAML parsing is the
+ * Parses descriptor files with the model (and derives hash, fields and relations of their entities). Large sources are parsed on worker threads (YAML parsing is the
  * most expensive step of a refresh, and it is pure), small ones inline; if threads cannot start, inline too.
  * Results are in the order of `files`.
  */
 export async function parseFiles(files: FileText[], maxBytes: number): Promise<ParsedFile[]> {
   const total = files.reduce((n, f) => n + f.text.length, 0);
   const threads = Math.min(availableParallelism(), MAX_WORKERS);
-  if (total < PARALLEL_MIN_BYTES || threads < 2) return files.map((f) => parseDescriptors(f.text, f.file, { maxBytes }));
+  if (total < PARALLEL_MIN_BYTES || threads < 2) return files.map((f) => parseFile(f.text, f.file, maxBytes));
   try {
     return await parseOnWorkers(files, maxBytes, threads);
   } catch {
-    return files.map((f) => parseDescriptors(f.text, f.file, { maxBytes }));
+    return files.map((f) => parseFile(f.text, f.file, maxBytes));
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * Worker-thread side of `parseFiles`: parses batches of descriptor files with the model and posts the
- * results back. Pure CPU work, so it runs on as many threads as there are cores.
+ * Worker-thread side of `parseFiles`: parses batches of descriptor files (and derives their entities'
+ * hashes, fields and relations) and posts the results back. Pure CPU work, so it runs on as many threads as there are cores.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseDescriptors } from '../model/index.js';
+import { parseFile } from './parseFiles.js';
 
 interface ParseRequest {
   id: number;
@@ -12,6 +12,6 @@ interface ParseRequest {
 }
 
 parentPort?.on('message', (m: ParseRequest) => {
-  const results = m.files.map((f) => parseDescriptors(f.text, f.file, { maxBytes: m.maxBytes }));
+  const results = m.files.map((f) => parseFile(f.text, f.file, m.maxBytes));
   parentPort?.postMessage({ id: m.id, results });
 });

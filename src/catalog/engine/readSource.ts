@@ -4,6 +4,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { UnavailableError, type Problem, type SourcePosition } from '../../core/errors.js';
 import { locationTargetsOf, type ParsedDocument } from '../model/index.js';
 import type { GitCheckouts } from './gitCheckouts.js';
+import type { DerivedEntity } from './deriveEntity.js';
 import { parseFiles, type ParsedFile } from './parseFiles.js';
 import { DEFAULT_DIR_GLOB, isRemoteUrl, parseForgeFileUrl, parseLocationTarget, type ParsedTarget } from './locationTarget.js';
 
@@ -11,6 +12,8 @@ import { DEFAULT_DIR_GLOB, isRemoteUrl, parseForgeFileUrl, parseLocationTarget, 
 export interface SourceDocument {
   file: string;
   doc: ParsedDocument;
+  /** Hash, fields and relations, for a valid document. */
+  derived?: DerivedEntity;
 }
 
 /** Everything a location's source holds right now, parsed, with what could not be read. */
@@ -114,7 +117,10 @@ class SourceReader {
       this.snapshot.problems.push(...result.problems);
       // A document whose ref cannot be read may be an entity ingested before: keep the file's old entities.
       if (result.problems.length > 0 || result.documents.some((d) => !d.entity && !d.ref)) this.snapshot.retainFiles.add(file);
-      for (const doc of result.documents) this.snapshot.documents.push({ file, doc });
+      result.documents.forEach((doc, k) => {
+        const derived = result.derived[k];
+        this.snapshot.documents.push(derived ? { file, doc, derived } : { file, doc });
+      });
     });
     for (const [i, { abs, file }] of texts.entries()) {
       for (const doc of (parsed[i] as ParsedFile).documents) {

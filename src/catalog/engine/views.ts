@@ -3,6 +3,7 @@
  */
 import type { Problem } from '../../core/errors.js';
 import type { LocationType } from '../../store/schema.js';
+import type { Entity } from '../model/index.js';
 
 export type { LocationType };
 
@@ -12,7 +13,8 @@ export interface EntityView {
   kind: string;
   namespace: string;
   name: string;
-  entity: Record<string, unknown>;
+  /** The descriptor as stored, with the catalog's metadata.uid and metadata.etag. */
+  entity: Entity & Record<string, unknown>;
   relations: Array<{ type: string; targetRef: string }>;
   status: { problems: Problem[] };
   source: { locationId: string; locationTarget: string; file: string | null; line: number | null } | null;

@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Problem, SourcePosition } from '../../core/errors.js';
 import type { Dialect, NewEvent, Tx } from '../../store/index.js';
-import { fieldsOf, relationsOf, searchTextOf, type Entity, type EntityRelation } from '../model/index.js';
+import type { Entity, EntityRelation } from '../model/index.js';
 import { chunked, deferIndexes, IN_LIST_SIZE, insertRows, whereIn } from './batch.js';
+import { deriveEntity, type DerivedEntity } from './deriveEntity.js';
 
 /** A valid entity about to be stored, with where it came from. */
 export interface Candidate {
@@ -13,6 +14,8 @@ export interface Candidate {
   position?: SourcePosition;
   /** Warnings of its document: kept on the entity's status. */
   warnings: Problem[];
+  /** Hash, fields, relations and search text, when the parser computed them already. */
+  derived?: DerivedEntity;
 }
 
 /** What a source no longer holding an entity means, and what must be kept although it was not seen. */
@@ -69,27 +72,6 @@ function storedBody(entity: Entity, uid: string, etag: string): Entity {
   return body;
 }
 
-/** Key-sorted JSON, so the hash does not depend on the order keys were written in. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** Content hash of an entity (uid and etag excluded): equal hashes mean nothing to write. */
-export function entityHash(entity: Entity, warnings: Problem[]): string {
-  const { uid: _u, etag: _e, ...metadata } = entity.metadata;
-  return createHash('sha256')
-    .update(stableJson({ apiVersion: entity.apiVersion, kind: entity.kind, metadata, spec: entity.spec, warnings }))
-    .digest('hex');
-}
-
 function where(c: Candidate): string {
   return c.file ? `${c.file}${c.line ? `:${c.line}` : ''}` : 'the request';
 }
@@ -110,7 +92,6 @@ function problemAt(c: Candidate, code: string, message: string, severity: 'error
 export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput): Promise<WriteResult> {
   const result: WriteResult = { added: 0, updated: 0, removed: 0, orphaned: 0, unchanged: 0, problems: [], stored: [], changedRelations: [], events: [] };
   const retain = new Set(input.removal?.retainRefs ?? []);
-  let __t = performance.now(); const __m = (l: string) => { if (process.env.PERF) console.log('  ', l, (performance.now() - __t).toFixed(0)); __t = performance.now(); };
 
   const byRef = new Map<string, Candidate>();
   for (const c of input.candidates) {
@@ -130,7 +111,6 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
     byRef.set(c.ref, c);
   }
 
-  __m('existing');
   const existing = new Map<string, ExistingRow>();
   const cols = ['ref', 'location_id', 'hash', 'orphan', 'uid', 'source_file', 'source_line'] as const;
   for (const r of await whereIn<ExistingRow>(tx, dialect, `select ${cols.join(', ')} from entities where ref`, [...byRef.keys()])) {
@@ -141,7 +121,6 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
       ? await tx.selectFrom('entities').select(cols).where('location_id', '=', input.locationId).execute()
       : [];
 
-  __m('ofLocation');
   const otherLocations = new Set<string>();
   for (const e of existing.values()) if (e.location_id && e.location_id !== input.locationId) otherLocations.add(e.location_id);
   const targets = new Map<string, string>();
@@ -153,7 +132,7 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
   const owner = (e: ExistingRow): string =>
     e.location_id ? `location ${e.location_id} (${targets.get(e.location_id) ?? 'unknown target'})` : 'a direct API registration';
 
-  type Write = { c: Candidate; body: Entity; hash: string; uid: string; etag: string; previous?: ExistingRow };
+  type Write = { c: Candidate; body: Entity; hash: string; uid: string; etag: string; derived: DerivedEntity; previous?: ExistingRow };
   const writes: Write[] = [];
   const moved: Array<{ ref: string; file: string | null; line: number | null }> = [];
   for (const c of byRef.values()) {
@@ -162,7 +141,8 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
       result.problems.push(problemAt(c, 'conflict', `${c.ref} is already registered by ${owner(e)}; the first registration keeps it`));
       continue;
     }
-    const hash = entityHash(c.entity, c.warnings);
+    const derived = c.derived ?? deriveEntity(c.entity, c.warnings);
+    const hash = derived.hash;
     if (e && e.location_id === input.locationId && e.hash === hash && !e.orphan) {
       result.unchanged++;
       result.stored.push(c.ref);
@@ -171,28 +151,24 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
     }
     const uid = e?.uid ?? randomUUID();
     const etag = hash.slice(0, 20);
-    writes.push({ c, body: storedBody(c.entity, uid, etag), hash, uid, etag, ...(e ? { previous: e } : {}) });
+    writes.push({ c, body: storedBody(c.entity, uid, etag), hash, uid, etag, derived, ...(e ? { previous: e } : {}) });
   }
 
-  __m('classify');
   // Fields and relations of everything about to be written, so a bulk write can be planned as a whole.
   const fields: unknown[][] = [];
   const relations: unknown[][] = [];
   const relationsOfWrite: EntityRelation[][] = [];
   for (const w of writes) {
-    for (const [key, value] of fieldsOf(w.body)) if (!COLUMN_FIELDS.has(key)) fields.push([w.c.ref, key, value]);
-    const rels = relationsOf(w.body).relations;
-    relationsOfWrite.push(rels);
-    for (const r of rels) relations.push([r.source, r.type, r.target, w.c.ref]);
+    for (const [key, value] of w.derived.fields) fields.push([w.c.ref, key, value]);
+    relationsOfWrite.push(w.derived.relations);
+    for (const r of w.derived.relations) relations.push([r.source, r.type, r.target, w.c.ref]);
   }
-  __m('derive');
   const deferred = await deferIndexes(tx, dialect, [
     { table: 'entities', rows: writes.length },
     { table: 'entity_fields', rows: fields.length },
     { table: 'relations', rows: relations.length },
   ]);
 
-  __m('defer');
   // Upsert; the WHERE keeps a row another writer claimed meanwhile (it is then not RETURNed: a conflict).
   const entityRows = writes.map((w) => {
     const m = w.body.metadata;
@@ -210,13 +186,12 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
       JSON.stringify({ problems: w.c.warnings }),
       0,
       w.hash,
-      searchTextOf(w.body),
+      w.derived.searchText,
       input.now,
       input.now,
     ];
   });
   const returned = await insertRows<{ ref: string }>(tx, dialect, 'entities', ENTITY_COLUMNS, entityRows, UPSERT_ENTITY, ENTITY_TYPES);
-  __m('upsert');
   const written = new Set(returned.map((r) => r.ref));
 
   const done: Write[] = [];
@@ -230,13 +205,10 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
   });
   const lost = done.length === writes.length ? null : new Set(writes.filter((w) => !written.has(w.c.ref)).map((w) => w.c.ref));
 
-  __m('done');
   const rewrite = done.filter((w) => w.previous).map((w) => w.c.ref);
   await whereIn(tx, dialect, 'delete from entity_fields where ref', rewrite);
   await whereIn(tx, dialect, 'delete from relations where origin_ref', rewrite);
-  __m('deletes');
   await insertRows(tx, dialect, 'entity_fields', ['ref', 'key', 'value'], lost ? fields.filter((f) => !lost.has(f[0] as string)) : fields);
-  __m('fields');
   await insertRows(
     tx,
     dialect,
@@ -244,10 +216,8 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
     ['source_ref', 'type', 'target_ref', 'origin_ref'],
     lost ? relations.filter((r) => !lost.has(r[3] as string)) : relations,
   );
-  __m('relations');
   await deferred.restore();
 
-  __m('restore');
   for (const m of moved) {
     await tx.updateTable('entities').set({ source_file: m.file, source_line: m.line }).where('ref', '=', m.ref).execute();
   }
@@ -261,7 +231,7 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
       actor: input.actor,
       action: w.previous ? 'catalog.entity.updated' : 'catalog.entity.created',
       subject: w.c.ref,
-      payload: { locationId: input.locationId, etag: w.etag, ...(w.c.file ? { file: w.c.file } : {}) },
+      payload: { locationId: input.locationId, etag: w.etag },
       time: input.now,
     });
   }
@@ -291,7 +261,6 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
     }
   }
 
-  __m('rest');
   return result;
 }
 
@@ -302,17 +271,6 @@ export async function deleteEntityRows(tx: Tx, dialect: Dialect, refs: string[])
   await whereIn(tx, dialect, 'delete from relations where origin_ref', refs);
   await whereIn(tx, dialect, 'delete from entities where ref', refs);
 }
-
-/**
- * Fields that are columns of `entities` already (lower-cased there): queries use the columns, so the
- * flattened table does not repeat them. That is four rows fewer per entity, a third of the table.
- */
-export const COLUMN_FIELDS: ReadonlyMap<string, string> = new Map([
-  ['kind', 'kind'],
-  ['metadata.name', 'name'],
-  ['metadata.namespace', 'namespace'],
-  ['metadata.uid', 'uid'],
-]);
 
 const ENTITY_COLUMNS = [
   'ref',
