@@ -1,80 +1,15 @@
 /** `gantry catalog …`: locations, entities, the relation graph, and offline validation. */
 import { isAbsolute, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { Problem } from '../../core/errors.js';
+import type { EntityPage, EntityView, GraphEdge, GraphNode, LocationView, RefreshResult } from '../../catalog/index.js';
 import { connect, type ApiClient, type GlobalOptions } from '../client.js';
 import { CliError, SilentFailure, UsageError } from '../errors.js';
 import { filterOption, integerOption } from '../options.js';
 import { err, formatAge, out, print, printErr, printFields, printJson, printTable, renderProblem, withProgress } from '../output.js';
 import { validatePaths } from './validate.js';
 
-/** `EntityView` in docs/api.md. */
-export interface EntityView {
-  ref: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  entity: {
-    apiVersion: string;
-    kind: string;
-    metadata: {
-      name: string;
-      namespace?: string;
-      title?: string;
-      description?: string;
-      labels?: Record<string, string>;
-      annotations?: Record<string, string>;
-      tags?: string[];
-      links?: Array<{ url: string; title?: string }>;
-      [k: string]: unknown;
-    };
-    spec?: Record<string, unknown>;
-  };
-  relations: Array<{ type: string; targetRef: string }>;
-  status: { problems: Problem[] };
-  source: { locationId: string; locationTarget: string; file: string | null; line: number | null } | null;
-  orphan: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** `Location` in docs/api.md. */
-export interface LocationView {
-  id: string;
-  type: 'file' | 'dir' | 'git';
-  target: string;
-  owner: string | null;
-  onMissing: 'delete' | 'orphan';
-  refreshIntervalS: number | null;
-  status: 'pending' | 'ok' | 'error';
-  problems: Problem[];
-  lastRefreshedAt: string | null;
-  nextRefreshAt: string | null;
-  createdAt: string;
-  createdBy: string;
-  entityCount: number;
-}
-
-/** `RefreshResult` in docs/api.md. */
-export interface RefreshResult {
-  added: number;
-  updated: number;
-  removed: number;
-  orphaned: number;
-  unchanged: number;
-  problems: Problem[];
-}
-
-interface EntityPage {
-  items: EntityView[];
-  totalCount: number;
-  nextCursor: string | null;
-}
-
-interface Graph {
-  nodes: Array<{ ref: string; kind: string; name: string; title?: string }>;
-  edges: Array<{ source: string; type: string; target: string }>;
-}
+// The API's answers are the catalog service's own types (the server returns them as they are).
+type Graph = { nodes: GraphNode[]; edges: GraphEdge[] };
 
 const globalsOf = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 

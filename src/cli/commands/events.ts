@@ -1,21 +1,11 @@
 /** `gantry events`: the platform's event log (also its audit trail). */
 import type { Command } from 'commander';
+import type { StoredEvent } from '../../store/index.js';
 import { connect, type GlobalOptions } from '../client.js';
 import { integerOption } from '../options.js';
 import { out, printErr, printJson, printTable } from '../output.js';
 
-/** One event as `GET /api/events` returns it. */
-export interface EventView {
-  seq: number;
-  id: string;
-  time: string;
-  actor: string;
-  action: string;
-  subject: string;
-  payload: unknown;
-  prevHash: string;
-  hash: string;
-}
+type EventView = StoredEvent;
 
 /** Registers `gantry events`. */
 export function eventsCommand(program: Command): Command {

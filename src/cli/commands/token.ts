@@ -1,22 +1,13 @@
 /** `gantry token create|list|revoke`: API tokens for people, scripts and CI. */
 import { hostname, userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
+import type { TokenView } from '../../auth/tokens.js';
 import { connect, type GlobalOptions } from '../client.js';
 import { UsageError } from '../errors.js';
 import { integerOption } from '../options.js';
 import { err, formatAge, out, print, printErr, printJson, printTable } from '../output.js';
 
-/** `Token` in docs/api.md. */
-export interface Token {
-  id: string;
-  name: string;
-  userRef: string;
-  role: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
+type Token = TokenView;
 
 function defaultTokenName(): string {
   let user = 'cli';
