@@ -160,6 +160,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       try {
         await sql`pragma analysis_limit = 1000`.execute(db);
         await sql`analyze`.execute(db);
+        // Fold the bulk write's WAL back into the database now, while the writer waits anyway. Otherwise the
+        // next small write (a token's last-used time) pays for it, blocking every request for seconds.
+        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
       } catch {
         // A busy database refreshes its statistics after the next bulk write.
       }
