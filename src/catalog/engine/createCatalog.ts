@@ -1,3 +1,4 @@
+const __t=(l:string)=>{if(process.env.GT)console.error('T',l,Math.round(performance.now()));};//TIMING
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
@@ -308,7 +309,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       },
       time: nowIso,
     });
+    __t('ev0');//TIMING
     await store.events.append(tx, events);
+    __t('ev1');//TIMING
     return result;
   }
 
@@ -352,7 +355,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       const taken = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
       if (taken) throw new ConflictError(`target: a location for ${canonical} already exists (id ${taken.id})`, { details: { id: taken.id } });
 
+      __t('read0');//TIMING
       const read = await readLocation(parsed);
+      __t('read1');//TIMING
       const id = randomUUID();
       const now = new Date().toISOString();
       let refresh: RefreshResult;
@@ -384,7 +389,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
           });
           return applyRefresh(tx, await locationRow(id, tx), read, p.userRef);
         });
+        __t('commit');//TIMING
         await refreshStatistics(refresh.added + refresh.updated + refresh.removed);
+        __t('stats');//TIMING
       } catch (e) {
         const again = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
         if (again && again.id !== id) {

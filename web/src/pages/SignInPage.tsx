@@ -67,11 +67,12 @@ export function SignInPage({ message, onSignIn }: SignInPageProps) {
           <ul>
             <li>
               The <strong>admin token</strong> is in <code>.gantry/admin-token</code> in the workspace; <code>gantry up</code>{' '}
-              prints it when the platform starts.
+              prints where it is when the platform starts.
             </li>
             <li>
-              Everyone else uses a personal token: an admin creates one for you with <code>POST /api/tokens</code>,
-              and you can create more for yourself once signed in.
+              Everyone else uses a personal token: an admin makes one with{' '}
+              <code>gantry token create --user user:default/you</code>; with it you can make more with{' '}
+              <code>gantry token create</code>.
             </li>
           </ul>
         </div>
