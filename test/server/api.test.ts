@@ -84,7 +84,9 @@ describe.each(DATABASES)('HTTP API on $name', (database) => {
     expect(h.body.dialect).toBe(database.name);
     const doc = await call('GET', '/api/openapi.json', null);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/catalog/entities', '/api/catalog/locations', '/api/tokens']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/catalog/entities', '/api/catalog/locations', '/api/tokens', '/api/events/stream', '/api/repos']),
+    );
   });
 
   it('refuses requests without a valid token, as problem+json', async () => {

@@ -51,7 +51,23 @@ export function eventRoutes(app: Api, deps: ServerDeps): void {
     },
   );
 
-  // Live updates. Registered as a plain route: an event stream is not a JSON response.
+  // Live updates. A plain route (an event stream is not a JSON response), described in the OpenAPI document.
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/events/stream',
+    tags: ['events'],
+    summary: 'Server-sent events: every event as it is committed (`event: <action>`, `id: <seq>`, `data: <JSON>`)',
+    request: {
+      query: z.object({
+        action: z.string().max(200).optional().openapi({ description: 'only actions starting with this prefix' }),
+        access_token: z.string().optional().openapi({ description: 'for EventSource, which cannot send headers' }),
+      }),
+    },
+    responses: {
+      200: { description: 'An endless text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+      401: errorResponses[401],
+    },
+  });
   app.get('/api/events/stream', (c) => {
     const prefix = c.req.query('action') ?? '';
     return streamSSE(c, async (stream) => {
