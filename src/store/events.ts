@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash as digest, randomUUID } from 'node:crypto';
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { InputError, type Problem } from '../core/errors.js';
 import { canonicalJson, jsonValue } from './canonicalJson.js';
@@ -94,7 +94,8 @@ function hashEvent(prevHash: string, e: Omit<StoredEvent, 'hash' | 'prevHash' | 
     `{"action":${JSON.stringify(e.action)},"actor":${JSON.stringify(e.actor)},"id":${JSON.stringify(e.id)},` +
     `"payload":${payloadText},"prevHash":${JSON.stringify(prevHash)},"seq":${JSON.stringify(e.seq)},` +
     `"subject":${JSON.stringify(e.subject)},"time":${JSON.stringify(e.time)}}`;
-  return createHash('sha256').update(doc).digest('hex');
+  // One-shot: no Hash object per event, which matters when a bulk load hashes 100k of them in a row.
+  return digest('sha256', doc, 'hex');
 }
 
 export interface EventLogDeps {
@@ -116,6 +117,8 @@ const EVENT_COLUMNS = ['seq', 'id', 'time', 'actor', 'action', 'subject', 'paylo
 // 9 bound values per row: 2000 rows stay under SQLite's 32766 and PostgreSQL's 65535 parameters.
 const INSERT_CHUNK = 2000;
 const VERIFY_PAGE = 1000;
+/** Rows per `insert ... select from unnest(...)` on PostgreSQL (one array parameter per column). */
+const PG_UNNEST_ROWS = 10_000;
 
 /** Builds the event log over one store's database. */
 export function createEventLog(deps: EventLogDeps): OwnedEventLog {
@@ -168,16 +171,40 @@ export function createEventLog(deps: EventLogDeps): OwnedEventLog {
     });
 
     // Raw multi-row inserts: building Kysely nodes for thousands of rows costs as much as running them.
+    // PostgreSQL gets one JSON array per column: far fewer parameters to bind, one short plan, and
+    // JSON.stringify escapes in native code, faster than pg's array literals. A `\u` escape (a control
+    // character or a lone surrogate, which PostgreSQL's JSON rejects or reads differently) takes unnest
+    // arrays instead, so what is stored never depends on the route.
     const width = EVENT_COLUMNS.length;
-    for (let i = 0; i < stored.length; i += INSERT_CHUNK) {
-      const rows = Math.min(INSERT_CHUNK, stored.length - i);
-      const tuples: string[] = [];
-      for (let r = 0; r < rows; r++) {
-        const first = r * width + 1;
-        tuples.push(`(${EVENT_COLUMNS.map((_, c) => dialect.placeholder(first + c)).join(',')})`);
+    if (dialect.name === 'postgres') {
+      const type = (c: number): string => (c === 0 ? 'bigint' : 'text');
+      const names = EVENT_COLUMNS.map((_, c) => `c${c}`).join(', ');
+      const viaJson =
+        `insert into events (${EVENT_COLUMNS.join(', ')}) select ${EVENT_COLUMNS.map((_, c) => `c${c}::${type(c)}`).join(', ')} ` +
+        `from rows from (${EVENT_COLUMNS.map((_, c) => `json_array_elements_text($${c + 1}::json)`).join(', ')}) as t(${names})`;
+      const viaArrays = `insert into events (${EVENT_COLUMNS.join(', ')}) select * from unnest(${EVENT_COLUMNS.map((_, c) => `$${c + 1}::${type(c)}[]`).join(', ')})`;
+      for (let i = 0; i < stored.length; i += PG_UNNEST_ROWS) {
+        const rows = Math.min(PG_UNNEST_ROWS, stored.length - i);
+        const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(rows));
+        for (let r = 0; r < rows; r++) {
+          const at = (i + r) * width;
+          for (let c = 0; c < width; c++) (columns[c] as unknown[])[r] = params[at + c];
+        }
+        const texts = columns.map((col) => JSON.stringify(col));
+        if (texts.some((t) => t.includes('\\u'))) await tx.executeQuery(CompiledQuery.raw(viaArrays, columns));
+        else await tx.executeQuery(CompiledQuery.raw(viaJson, texts));
       }
-      const text = `insert into events (${EVENT_COLUMNS.join(', ')}) values ${tuples.join(',')}`;
-      await tx.executeQuery(CompiledQuery.raw(text, params.slice(i * width, (i + rows) * width)));
+    } else {
+      for (let i = 0; i < stored.length; i += INSERT_CHUNK) {
+        const rows = Math.min(INSERT_CHUNK, stored.length - i);
+        const tuples: string[] = [];
+        for (let r = 0; r < rows; r++) {
+          const first = r * width + 1;
+          tuples.push(`(${EVENT_COLUMNS.map((_, c) => dialect.placeholder(first + c)).join(',')})`);
+        }
+        const text = `insert into events (${EVENT_COLUMNS.join(', ')}) values ${tuples.join(',')}`;
+        await tx.executeQuery(CompiledQuery.raw(text, params.slice(i * width, (i + rows) * width)));
+      }
     }
     await tx.updateTable('event_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
     scope.afterCommit(tx, () => deliver(stored));

@@ -1,4 +1,3 @@
-const __t=(l:string)=>{if(process.env.GT)console.error('T',l,Math.round(performance.now()));};//TIMING
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
@@ -206,7 +205,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       if ((HIERARCHY_RELATIONS as readonly string[]).includes(r.type)) starts.add(r.source);
     }
     if (starts.size === 0) return [];
-    return (await findCycles(tx, starts)).map((c) => ({
+    return (await findCycles(tx, starts, store.dialect)).map((c) => ({
       code: 'cycle',
       path: 'relations',
       message: `relations: expected ${c.type} relations to form a hierarchy, found a cycle: ${describeCycle(c)}`,
@@ -309,9 +308,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       },
       time: nowIso,
     });
-    __t('ev0');//TIMING
     await store.events.append(tx, events);
-    __t('ev1');//TIMING
     return result;
   }
 
@@ -355,9 +352,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       const taken = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
       if (taken) throw new ConflictError(`target: a location for ${canonical} already exists (id ${taken.id})`, { details: { id: taken.id } });
 
-      __t('read0');//TIMING
       const read = await readLocation(parsed);
-      __t('read1');//TIMING
       const id = randomUUID();
       const now = new Date().toISOString();
       let refresh: RefreshResult;
@@ -389,9 +384,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
           });
           return applyRefresh(tx, await locationRow(id, tx), read, p.userRef);
         });
-        __t('commit');//TIMING
         await refreshStatistics(refresh.added + refresh.updated + refresh.removed);
-        __t('stats');//TIMING
       } catch (e) {
         const again = await db.selectFrom('locations').select('id').where('target', '=', canonical).executeTakeFirst();
         if (again && again.id !== id) {

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../store/index.js';
+import { sql, type Kysely } from 'kysely';
+import type { Database, Dialect } from '../../store/index.js';
 import { chunked, IN_LIST_SIZE } from './batch.js';
 
 /** Relations that must form a tree (or a forest): a cycle in them makes "which system is this part of" unanswerable. */
@@ -18,9 +18,10 @@ const MAX_ROUNDS = 64;
  * Finds the `partOf` / `childOf` cycles that contain any of `starts`. Loads the hierarchy edges reachable
  * from them a level at a time (one query per level and chunk, the same on both databases), then runs
  * Tarjan's strongly connected components over what it loaded: a component of two or more refs, or a ref
- * that is its own parent, is a cycle.
+ * that is its own parent, is a cycle. `dialect` 'postgres' sends each level as one array parameter; the
+ * default, chunked IN lists, works on both databases.
  */
-export async function findCycles(db: Kysely<Database>, starts: Iterable<string>): Promise<Cycle[]> {
+export async function findCycles(db: Kysely<Database>, starts: Iterable<string>, dialect: Dialect = 'sqlite'): Promise<Cycle[]> {
   const edges = new Map<string, Map<string, string[]>>();
   for (const t of HIERARCHY_RELATIONS) edges.set(t, new Map());
   const startSet = new Set(starts);
@@ -29,14 +30,18 @@ export async function findCycles(db: Kysely<Database>, starts: Iterable<string>)
   for (let round = 0; round < MAX_ROUNDS && frontier.length > 0; round++) {
     for (const ref of frontier) loaded.add(ref);
     const next = new Set<string>();
-    for (const part of chunked(frontier, IN_LIST_SIZE)) {
-      const rows = await db
+    // PostgreSQL takes the whole level as one array parameter: no IN list to build, bind and plan per chunk.
+    const parts = dialect === 'postgres' ? [frontier] : chunked(frontier, IN_LIST_SIZE);
+    for (const part of parts) {
+      const query = db
         .selectFrom('relations')
         .select(['source_ref', 'type', 'target_ref'])
         .distinct()
-        .where('type', 'in', [...HIERARCHY_RELATIONS])
-        .where('source_ref', 'in', part)
-        .execute();
+        .where('type', 'in', [...HIERARCHY_RELATIONS]);
+      const rows = await (dialect === 'postgres'
+        ? query.where(sql<boolean>`source_ref = any(${part}::text[])`)
+        : query.where('source_ref', 'in', part)
+      ).execute();
       for (const r of rows) {
         const byType = edges.get(r.type);
         if (!byType) continue;

@@ -1,4 +1,3 @@
-const __t=(l:string)=>{if(process.env.GT)console.error('T',l,Math.round(performance.now()));};//TIMING
 import { randomUUID } from 'node:crypto';
 import type { Problem, SourcePosition } from '../../core/errors.js';
 import type { Dialect, NewEvent, Tx } from '../../store/index.js';
@@ -164,7 +163,6 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
     relationsOfWrite.push(w.derived.relations);
     for (const r of w.derived.relations) relations.push([r.source, r.type, r.target, w.c.ref]);
   }
-  __t('w-prep');//TIMING
   const deferred = await deferIndexes(tx, dialect, [
     { table: 'entities', rows: writes.length },
     { table: 'entity_fields', rows: fields.length },
@@ -193,7 +191,6 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
       input.now,
     ];
   });
-  __t('w-defer');//TIMING
   const returned = await insertRows<{ ref: string }>(tx, dialect, 'entities', ENTITY_COLUMNS, entityRows, UPSERT_ENTITY, ENTITY_TYPES);
   const written = new Set(returned.map((r) => r.ref));
 
@@ -208,7 +205,6 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
   });
   const lost = done.length === writes.length ? null : new Set(writes.filter((w) => !written.has(w.c.ref)).map((w) => w.c.ref));
 
-  __t('w-entities');//TIMING
   const rewrite = done.filter((w) => w.previous).map((w) => w.c.ref);
   await whereIn(tx, dialect, 'delete from entity_fields where ref', rewrite);
   await whereIn(tx, dialect, 'delete from relations where origin_ref', rewrite);
@@ -220,9 +216,7 @@ export async function writeEntities(dialect: Dialect, tx: Tx, input: WriteInput)
     ['source_ref', 'type', 'target_ref', 'origin_ref'],
     lost ? relations.filter((r) => !lost.has(r[3] as string)) : relations,
   );
-  __t('w-fields-rels');//TIMING
   await deferred.restore();
-  __t('w-restore');//TIMING
 
   for (const m of moved) {
     await tx.updateTable('entities').set({ source_file: m.file, source_line: m.line }).where('ref', '=', m.ref).execute();
