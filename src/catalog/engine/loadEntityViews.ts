@@ -32,22 +32,26 @@ export const ENTITY_ROW_COLUMNS = sql`e.ref, e.uid, e.etag, e.body, e.location_i
  * entities are in (an `cycle` error). Both are computed now, so they are current whatever order entities
  * arrived in.
  */
+/** The distinct outgoing relations of `refs` (at most IN_LIST_SIZE of them), in a stable order. */
+export function outgoingRelations(db: Kysely<Database>, refs: string[]) {
+  return db
+    .selectFrom('relations')
+    .select(['source_ref', 'type', 'target_ref'])
+    .distinct()
+    .where('source_ref', 'in', refs)
+    .orderBy('source_ref')
+    .orderBy('type')
+    .orderBy('target_ref')
+    .execute();
+}
+
 export async function toEntityViews(db: Kysely<Database>, rows: EntityRow[]): Promise<EntityView[]> {
   if (rows.length === 0) return [];
   const refs = rows.map((r) => r.ref);
   const relations = new Map<string, Array<{ type: string; targetRef: string }>>();
   const targets = new Set<string>();
   for (const part of chunked(refs, IN_LIST_SIZE)) {
-    const rels = await db
-      .selectFrom('relations')
-      .select(['source_ref', 'type', 'target_ref'])
-      .distinct()
-      .where('source_ref', 'in', part)
-      .orderBy('source_ref')
-      .orderBy('type')
-      .orderBy('target_ref')
-      .execute();
-    for (const r of rels) {
+    for (const r of await outgoingRelations(db, part)) {
       const list = relations.get(r.source_ref) ?? [];
       list.push({ type: r.type, targetRef: r.target_ref });
       relations.set(r.source_ref, list);

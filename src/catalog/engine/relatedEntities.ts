@@ -4,7 +4,7 @@ import type { Database } from '../../store/index.js';
 import type { Entity, RelationType } from '../model/index.js';
 import { chunked, IN_LIST_SIZE } from './batch.js';
 import { parseRelationType } from './listEntities.js';
-import { loadEntityViews, resolveEntityRef } from './loadEntityViews.js';
+import { loadEntityViews, outgoingRelations, resolveEntityRef } from './loadEntityViews.js';
 import type { EntityView, GraphEdge, GraphNode } from './views.js';
 
 /** `related` answers at most this many entities (ordered by name); a bigger answer is cut. */
@@ -95,16 +95,7 @@ export async function entityGraph(
   for (let d = 0; d < depth && frontier.length > 0; d++) {
     const next: string[] = [];
     for (const part of chunked(frontier, IN_LIST_SIZE)) {
-      const rows = await db
-        .selectFrom('relations')
-        .select(['source_ref', 'type', 'target_ref'])
-        .distinct()
-        .where('source_ref', 'in', part)
-        .orderBy('source_ref')
-        .orderBy('type')
-        .orderBy('target_ref')
-        .execute();
-      for (const r of rows) {
+      for (const r of await outgoingRelations(db, part)) {
         if (!nodes.has(r.target_ref)) {
           if (nodes.size >= MAX_GRAPH_NODES) continue;
           nodes.add(r.target_ref);
