@@ -55,17 +55,12 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
 
 function startWorker(s: Services, concurrency: number): Worker {
   const worker = createWorker(s.store, {
-    handlers: { ...catalogJobHandlersFor(s) },
+    handlers: { ...CATALOG_JOB_HANDLERS(s.catalog) },
     concurrency,
     onError: (e) => s.log.error('job failed', { error: errorChain(e) }),
   });
   worker.start();
   return worker;
-}
-
-/** Job handlers bound to this process's services. */
-function catalogJobHandlersFor(s: Services) {
-  return CATALOG_JOB_HANDLERS(s.catalog);
 }
 
 /** The sample organisation is one directory location; loading and removing it are admin actions. */
@@ -109,7 +104,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     if (config.seedSample) {
       try {
         const r = await sample.load(SYSTEM);
-        log.info('loaded the sample organisation', { entities: (r.location as { entityCount: number }).entityCount });
+        log.info('loaded the sample organisation', { entities: r.location.entityCount });
       } catch (e) {
         log.error('could not load the sample organisation', { error: errorChain(e) });
       }
