@@ -72,6 +72,7 @@ const PRINCIPAL_TTL_MS = 5_000;
 
 export function createTokenService(store: Store): TokenService {
   const cache = new Map<string, { principal: Principal; tokenId: string; until: number }>();
+  const inFlight = new Map<string, Promise<Principal>>();
 
   async function insertToken(actor: string, userRef: string, name: string, expiresAt: string | null, role: string | null) {
     const secret = PREFIX + newSecret(32);
@@ -97,6 +98,20 @@ export function createTokenService(store: Store): TokenService {
       });
     });
     return { token: view(row), secret };
+  }
+
+  async function lookup(hash: string): Promise<Principal> {
+    const row = await store.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    if (!row) throw new NotAuthenticatedError('unknown token');
+    if (row.revoked_at) throw new NotAuthenticatedError('the token was revoked');
+    const now = nowIso();
+    if (row.expires_at && row.expires_at <= now) throw new NotAuthenticatedError(`the token expired at ${row.expires_at}`);
+    const principal = await resolvePrincipal(store, row.user_ref, row.role as Role | null);
+    cache.set(hash, { principal, tokenId: row.id, until: Date.now() + PRINCIPAL_TTL_MS });
+    if (!row.last_used_at || Date.parse(now) - Date.parse(row.last_used_at) > 60_000) {
+      await store.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    }
+    return principal;
   }
 
   return {
@@ -149,17 +164,13 @@ export function createTokenService(store: Store): TokenService {
       const hash = hashToken(secret);
       const hit = cache.get(hash);
       if (hit && hit.until > Date.now()) return hit.principal;
-      const row = await store.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-      if (!row) throw new NotAuthenticatedError('unknown token');
-      if (row.revoked_at) throw new NotAuthenticatedError('the token was revoked');
-      const now = nowIso();
-      if (row.expires_at && row.expires_at <= now) throw new NotAuthenticatedError(`the token expired at ${row.expires_at}`);
-      const principal = await resolvePrincipal(store, row.user_ref, row.role as Role | null);
-      cache.set(hash, { principal, tokenId: row.id, until: Date.now() + PRINCIPAL_TTL_MS });
-      if (!row.last_used_at || Date.parse(now) - Date.parse(row.last_used_at) > 60_000) {
-        await store.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      // Concurrent requests with one token share one lookup instead of each reading (and writing) the store.
+      let pending = inFlight.get(hash);
+      if (!pending) {
+        pending = lookup(hash).finally(() => inFlight.delete(hash));
+        inFlight.set(hash, pending);
       }
-      return principal;
+      return pending;
     },
 
     async bootstrapAdmin() {
