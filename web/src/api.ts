@@ -3,20 +3,22 @@
  * problem details into an `ApiError`, so pages never see raw JSON or a bare status code.
  */
 
-export interface SourcePosition {
-  file: string;
-  line: number;
-  column: number;
-}
+import type { Problem } from '../../src/core/errors.js';
+import type { EntityView, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from '../../src/catalog/engine/views.js';
+type CatalogLocation = LocationView;
 
-/** One validation finding, as the API reports it. */
-export interface Problem {
-  code: string;
-  path: string;
-  message: string;
-  severity?: 'error' | 'warning';
-  position?: SourcePosition;
-}
+// The API answers with the server's own types: imported, never restated (type-only: nothing of the
+// server ends up in the portal bundle).
+export type { Problem, SourcePosition } from '../../src/core/errors.js';
+export type { Entity, EntityMetadata } from '../../src/catalog/model/index.js';
+export type {
+  EntityView,
+  GraphEdge,
+  GraphNode,
+  LocationType,
+  LocationView as CatalogLocation,
+  RefreshResult,
+} from '../../src/catalog/engine/views.js';
 
 export type Role = 'admin' | 'member' | 'viewer';
 
@@ -33,59 +35,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export interface EntityLink {
-  url: string;
-  title?: string;
-  icon?: string;
-  type?: string;
-}
-
-export interface EntityMetadata {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  etag?: string;
-  title?: string;
-  description?: string;
-  tags?: string[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  links?: EntityLink[];
-  [key: string]: unknown;
-}
-
-export interface Entity {
-  apiVersion: string;
-  kind: string;
-  metadata: EntityMetadata;
-  spec?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
 export interface Relation {
   type: string;
   targetRef: string;
-}
-
-export interface EntitySource {
-  locationId: string;
-  locationTarget: string;
-  file: string;
-  line: number;
-}
-
-export interface EntityView {
-  ref: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  entity: Entity;
-  relations: Relation[];
-  status: { problems: Problem[] };
-  source: EntitySource | null;
-  orphan: boolean;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface FacetCount {
@@ -97,49 +49,9 @@ export interface FacetsResponse {
   facets: Record<string, FacetCount[]>;
 }
 
-export interface GraphNode {
-  ref: string;
-  kind: string;
-  name: string;
-  title?: string | null;
-}
-
-export interface GraphEdge {
-  source: string;
-  type: string;
-  target: string;
-}
-
 export interface EntityGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
-}
-
-export type LocationType = 'file' | 'dir' | 'git';
-
-export interface CatalogLocation {
-  id: string;
-  type: LocationType;
-  target: string;
-  owner: string | null;
-  onMissing: 'delete' | 'orphan';
-  refreshIntervalS: number | null;
-  status: 'pending' | 'ok' | 'error';
-  problems: Problem[];
-  lastRefreshedAt: string | null;
-  nextRefreshAt: string | null;
-  createdAt: string;
-  createdBy: string;
-  entityCount: number;
-}
-
-export interface RefreshResult {
-  added: number;
-  updated: number;
-  removed: number;
-  orphaned: number;
-  unchanged: number;
-  problems: Problem[];
 }
 
 export interface LocationResult {
