@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'web/dist/', '.gantry/', 'coverage/', '.bench/'] },
+  { ignores: ['node_modules/', 'web/dist/', '.gantry/', 'coverage/', '.bench/', 'templates/*/skeleton/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

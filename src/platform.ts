@@ -9,6 +9,7 @@ import { sampleOrgDir } from './catalog/sample/generate.js';
 import { loadConfig, workspacePaths, type PlatformConfig, type PlatformConfigInput } from './core/config.js';
 import { errorChain, NotAuthenticatedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { builtInTemplatesDir, createScaffolder, SCAFFOLDER_JOB_HANDLERS, type Scaffolder } from './golden-paths/index.js';
 import { cloneUrlOf, createRepoHost, type PushEvent, type RepoHost } from './hosting/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
@@ -31,6 +32,7 @@ export interface Platform {
   catalog: Catalog;
   tokens: TokenService;
   repos: RepoHost;
+  scaffolder: Scaffolder;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,9 @@ interface Services {
   store: Store;
   catalog: Catalog;
   repos: RepoHost;
+  scaffolder: Scaffolder;
+  /** The server's public base URL; set once known (clone URLs in scaffolder outputs use it). */
+  baseUrl: { current: string };
 }
 
 async function openServices(opts: PlatformOptions, role: string): Promise<Services> {
@@ -50,17 +55,54 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: paths.sqlite, pgSchema: config.pgSchema });
   const catalog = createCatalog({ store, workspaceDir: config.workspaceDir });
   const repos = createRepoHost({ reposDir: paths.repos, store, log });
-  return { config, log, store, catalog, repos };
+  const baseUrl = { current: config.publicUrl ?? readServerUrl(paths.serverInfo) ?? `http://${config.host}:${config.port}` };
+  const scaffolder = createScaffolder({
+    store,
+    catalog,
+    repos,
+    workspaceDir: config.workspaceDir,
+    baseUrl: () => baseUrl.current,
+    github: config.github,
+    gitlab: { apiUrl: config.gitlab.url ?? '', ...(config.gitlab.token ? { token: config.gitlab.token } : {}) },
+    log,
+  });
+  return { config, log, store, catalog, repos, scaffolder, baseUrl };
 }
 
 function startWorker(s: Services, concurrency: number): Worker {
   const worker = createWorker(s.store, {
-    handlers: { ...CATALOG_JOB_HANDLERS(s.catalog) },
+    handlers: { ...CATALOG_JOB_HANDLERS(s.catalog), ...SCAFFOLDER_JOB_HANDLERS(s.scaffolder) },
     concurrency,
     onError: (e) => s.log.error('job failed', { error: errorChain(e) }),
   });
   worker.start();
   return worker;
+}
+
+/** The URL a running server wrote to the workspace, if any (a separate worker process uses it for clone URLs). */
+function readServerUrl(file: string): string | undefined {
+  try {
+    const url = (JSON.parse(readFileSync(file, 'utf8')) as { url?: unknown }).url;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Registers the built-in golden paths (only each folder's template.yaml, not the skeletons' own YAML), or
+ * refreshes them when already registered, so an upgraded Gantry brings its upgraded templates.
+ */
+async function loadBuiltInTemplates(catalog: Catalog, log: Logger): Promise<void> {
+  const target = `${builtInTemplatesDir()}#*/template.yaml`;
+  try {
+    const existing = (await catalog.listLocations()).find((l) => l.target === target);
+    const r = existing ? await catalog.refreshLocation(SYSTEM, existing.id) : await catalog.addLocation(SYSTEM, { target, type: 'dir' });
+    const errors = r.refresh.problems.filter((p) => p.severity !== 'warning');
+    if (errors.length > 0) log.warn('some built-in templates were refused', { problems: errors.map((p) => p.message) });
+  } catch (e) {
+    log.error('could not load the built-in templates', { error: errorChain(e) });
+  }
 }
 
 /** The sample organisation is one directory location; loading and removing it are admin actions. */
@@ -92,7 +134,7 @@ function sampleService(catalog: Catalog) {
  */
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const s = await openServices(opts, 'server');
-  const { config, log, store, catalog, repos } = s;
+  const { config, log, store, catalog, repos, scaffolder } = s;
   const paths = workspacePaths(config.workspaceDir);
   const tokens = createTokenService(store);
   const sample = sampleService(catalog);
@@ -119,11 +161,14 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     );
   }
 
+  if (config.builtInTemplates) await loadBuiltInTemplates(catalog, log);
+
   const app = createApp({
     store,
     catalog,
     tokens,
     repos,
+    scaffolder,
     log,
     version: VERSION,
     sample,
@@ -136,6 +181,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  s.baseUrl.current = config.publicUrl ?? url;
   writeFileSync(paths.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION }, null, 2) + '\n');
 
   repos.onPush((e) => {
@@ -160,6 +206,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     catalog,
     tokens,
     repos,
+    scaffolder,
     async stop() {
       if (stopped) return;
       stopped = true;

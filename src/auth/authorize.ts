@@ -30,7 +30,9 @@ export type Action =
   | 'sample.remove'
   | 'hosting.repo.create'
   | 'hosting.repo.delete'
-  | 'hosting.repo.push';
+  | 'hosting.repo.push'
+  | 'scaffolder.task.create'
+  | 'scaffolder.task.cancel';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -73,6 +75,10 @@ const RULES: Record<Action, Rule> = {
   'hosting.repo.create': ownsIt,
   'hosting.repo.delete': ownsIt,
   'hosting.repo.push': ownsIt,
+  // Running a template is open to every member; what the run creates (repos, locations) is checked per step.
+  'scaffolder.task.create': (p) => p.role === 'member' || 'viewers may not run templates',
+  'scaffolder.task.cancel': (p, r) =>
+    (r.userRef !== undefined && r.userRef === p.userRef) || 'only the user who started a task (or an admin) may cancel it',
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */

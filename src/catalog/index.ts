@@ -14,7 +14,7 @@ export {
 } from './engine/createCatalog.js';
 export { CATALOG_JOB_HANDLERS } from './engine/catalogJobHandlers.js';
 export { DEFAULT_LIMIT, MAX_LIMIT, parseFilter } from './engine/listEntities.js';
-export { normalizeRepoUrl } from './engine/locationTarget.js';
+export { normalizeRepoUrl, parseStoredTarget, type ParsedTarget } from './engine/locationTarget.js';
 export type {
   EntityPage,
   EntityQuery,

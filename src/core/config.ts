@@ -33,6 +33,14 @@ export const PlatformConfigSchema = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** `pretty` one-liners on stderr, `json` lines, or `none` (the log file is always written). */
   logConsole: z.enum(['pretty', 'json', 'none']).default('pretty'),
+  /** Register the built-in golden paths (the package's templates/ folder) as a catalog location at start-up. */
+  builtInTemplates: z.boolean().default(true),
+  /** The URL users reach the server at, for clone URLs; default: the address it listens on. */
+  publicUrl: z.string().url().optional(),
+  /** GitHub REST API for publish:github; the token is a secret (never logged or returned). */
+  github: z.object({ apiUrl: z.string().url().default('https://api.github.com'), token: z.string().min(1).optional() }).default({ apiUrl: 'https://api.github.com' }),
+  /** GitLab base URL (e.g. https://gitlab.example.com) and token for publish:gitlab. */
+  gitlab: z.object({ url: z.string().url().optional(), token: z.string().min(1).optional() }).default({}),
 });
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
@@ -47,6 +55,13 @@ export function loadConfig(options: Partial<PlatformConfigInput>, env: NodeJS.Pr
   if (env.DATABASE_URL) fromEnv.databaseUrl = env.DATABASE_URL;
   if (env.GANTRY_PG_SCHEMA) fromEnv.pgSchema = env.GANTRY_PG_SCHEMA;
   if (env.GANTRY_LOG_LEVEL) fromEnv.logLevel = env.GANTRY_LOG_LEVEL as PlatformConfig['logLevel'];
+  if (env.GANTRY_PUBLIC_URL) fromEnv.publicUrl = env.GANTRY_PUBLIC_URL;
+  if (env.GANTRY_GITHUB_TOKEN || env.GANTRY_GITHUB_API_URL) {
+    fromEnv.github = { apiUrl: env.GANTRY_GITHUB_API_URL || 'https://api.github.com', ...(env.GANTRY_GITHUB_TOKEN ? { token: env.GANTRY_GITHUB_TOKEN } : {}) };
+  }
+  if (env.GANTRY_GITLAB_TOKEN || env.GANTRY_GITLAB_URL) {
+    fromEnv.gitlab = { ...(env.GANTRY_GITLAB_URL ? { url: env.GANTRY_GITLAB_URL } : {}), ...(env.GANTRY_GITLAB_TOKEN ? { token: env.GANTRY_GITLAB_TOKEN } : {}) };
+  }
   const merged = { workspaceDir: '.gantry', ...fromEnv, ...stripUndefined(options) };
   const parsed = PlatformConfigSchema.safeParse(merged);
   if (!parsed.success) {

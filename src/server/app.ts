@@ -9,6 +9,7 @@ import { eventRoutes } from './routes/events.js';
 import { identityRoutes } from './routes/identity.js';
 import { platformRoutes } from './routes/platform.js';
 import { repoRoutes } from './routes/repos.js';
+import { scaffolderRoutes } from './routes/scaffolder.js';
 import { servePortal } from './static.js';
 
 /** Zod issues as Gantry problems: one entry per field, with the field path. */
@@ -47,6 +48,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   catalogRoutes(app, deps);
   eventRoutes(app, deps);
   repoRoutes(app, deps);
+  scaffolderRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -6,7 +6,7 @@ import type { AppEnv } from './context.js';
 /** Paths under /api that answer without a token. */
 const PUBLIC = new Set(['/api/health', '/api/openapi.json']);
 /** Streams that browsers open with EventSource, which cannot send headers. */
-const QUERY_TOKEN_PATHS = new Set(['/api/events/stream']);
+const QUERY_TOKEN_PATHS = (path: string): boolean => path === '/api/events/stream' || /^\/api\/tasks\/[^/]+\/stream$/.test(path);
 
 /**
  * Authenticates every /api request (fail-closed: no token, no access) and puts the principal on the context.
@@ -21,7 +21,7 @@ export function authenticate(tokens: TokenService): MiddlewareHandler<AppEnv> {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new NotAuthenticatedError('the Authorization header must be "Bearer <token>"');
       secret = m[1];
-    } else if (QUERY_TOKEN_PATHS.has(c.req.path)) {
+    } else if (QUERY_TOKEN_PATHS(c.req.path)) {
       secret = c.req.query('access_token') ?? undefined;
     }
     if (!secret) {

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/authorize.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Logger } from '../core/logger.js';
+import type { Scaffolder } from '../golden-paths/index.js';
 import type { RepoHost } from '../hosting/index.js';
 import type { Store } from '../store/index.js';
 
@@ -12,6 +13,7 @@ export interface ServerDeps {
   catalog: Catalog;
   tokens: TokenService;
   repos: RepoHost;
+  scaffolder: Scaffolder;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

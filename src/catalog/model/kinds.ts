@@ -1,3 +1,4 @@
+import { checkTemplateSpec } from '../../golden-paths/model/template.js';
 import { isRecord } from './entity.js';
 import { describeValue, type FindingList, type Segment } from './finding.js';
 import { parseRefValue, refFieldsOf } from './relationsOf.js';
@@ -200,6 +201,10 @@ const KIND_SPECS: readonly KindSpec[] = [
       parameters: { type: 'custom', check: checkTemplateParameters },
       owner: { type: 'ref' },
       output: { type: 'object' },
+    },
+    // Actions, template syntax and step references: a broken template is refused when it is loaded.
+    check: (spec, out) => {
+      for (const f of checkTemplateSpec(spec)) out.items.push({ ...f, at: ['spec', ...f.at], on: f.on ?? 'value' });
     },
   },
   {

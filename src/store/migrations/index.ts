@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_catalog_indexes.js';
 import * as m003 from './003_repos.js';
+import * as m004 from './004_scaffolder.js';
 
 /** What a migration may branch on. Passed to every migration's `up`. */
 export interface MigrationContext {
@@ -23,6 +24,7 @@ export const migrations: readonly StoreMigration[] = [
   { name: '001_initial', up: m001.up },
   { name: '002_catalog_indexes', up: m002.up },
   { name: '003_repos', up: m003.up },
+  { name: '004_scaffolder', up: m004.up },
 ];
 
 /** A Kysely migration provider over {@link migrations} that hands each migration the context. */
