@@ -69,14 +69,23 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
   return { config, log, store, catalog, repos, scaffolder, baseUrl };
 }
 
-function startWorker(s: Services, concurrency: number): Worker {
-  const worker = createWorker(s.store, {
-    handlers: { ...CATALOG_JOB_HANDLERS(s.catalog), ...SCAFFOLDER_JOB_HANDLERS(s.scaffolder) },
-    concurrency,
-    onError: (e) => s.log.error('job failed', { error: errorChain(e) }),
-  });
-  worker.start();
-  return worker;
+/**
+ * The workers of a process: catalog jobs (CPU-bound parsing) and scaffolder tasks (mostly waiting on git and
+ * the store) claim from the same queue with their own concurrency, so ten people creating services at once
+ * neither wait behind a catalog refresh nor starve it.
+ */
+function startWorker(s: Services, concurrency: number): Pick<Worker, 'id' | 'stop'> {
+  const onError = (e: unknown) => s.log.error('job failed', { error: errorChain(e) });
+  const catalogWorker = createWorker(s.store, { handlers: CATALOG_JOB_HANDLERS(s.catalog), concurrency, onError });
+  const taskWorker = createWorker(s.store, { handlers: SCAFFOLDER_JOB_HANDLERS(s.scaffolder), concurrency: s.config.scaffolderConcurrency, onError });
+  catalogWorker.start();
+  taskWorker.start();
+  return {
+    id: catalogWorker.id,
+    async stop() {
+      await Promise.all([catalogWorker.stop(), taskWorker.stop()]);
+    },
+  };
 }
 
 /** The URL a running server wrote to the workspace, if any (a separate worker process uses it for clone URLs). */

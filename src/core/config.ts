@@ -28,6 +28,8 @@ export const PlatformConfigSchema = z.object({
   /** Run a worker inside the server process. */
   worker: z.boolean().default(true),
   workerConcurrency: z.number().int().min(1).max(64).default(2),
+  /** Scaffolder tasks run at once per process (they mostly wait on git and the database). */
+  scaffolderConcurrency: z.number().int().min(1).max(64).default(6),
   /** How often the scheduler looks for locations due for refresh. */
   schedulerIntervalMs: z.number().int().min(100).default(15_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -402,7 +402,7 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
     id: string,
     status: 'succeeded' | 'failed' | 'cancelled',
     fields: { steps?: StepState[]; resources?: Resource[]; output?: TaskView['output']; error?: TaskView['error'] },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const row = await loadTask(id);
     const finishedAt = nowIso();
     const resources = fields.resources ?? (JSON.parse(row.resources) as Resource[]);
@@ -416,8 +416,8 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
       payload.entityRefs = steps.flatMap((s) => ((s.output?.entityRefs as string[] | undefined) ?? []));
       payload.repos = resources.filter((r) => r.type === 'repo').map((r) => (r as { name: string }).name);
     } else payload.error = fields.error ?? null;
-    await store.transaction(async (tx) => {
-      await tx
+    const done = await store.transaction(async (tx) => {
+      let update = tx
         .withTables<ScaffolderTables>()
         .updateTable('scaffolder_tasks')
         .set({
@@ -429,10 +429,16 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
           ...(fields.error !== undefined ? { error: JSON.stringify(fields.error) } : {}),
         })
         .where('id', '=', id)
-        .execute();
+        .where('status', 'not in', ['succeeded', 'failed', 'cancelled']);
+      // A cancel that was accepted wins over a success that comes after it: one statement decides.
+      if (status === 'succeeded') update = update.where('cancel_requested', '=', 0);
+      const r = await update.executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return false;
       await store.events.append(tx, { actor: row.created_by, action: `scaffolder.task.${status}`, subject: `scaffolder-task:${id}`, payload });
+      return true;
     });
-    heldSecrets.delete(id);
+    if (done) heldSecrets.delete(id);
+    return done;
   }
 
   /** Undoes what a failed task created, newest first, except what a step asked to keep. */
@@ -568,8 +574,15 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
     async cancelTask(p, id) {
       const row = await loadTask(id);
       authorize(p, 'scaffolder.task.cancel', { userRef: row.created_by });
-      if (TERMINAL.has(row.status)) throw new ConflictError(`task ${id} has already ${row.status === 'cancelled' ? 'been cancelled' : row.status}`);
-      await db().updateTable('scaffolder_tasks').set({ cancel_requested: 1 }).where('id', '=', id).execute();
+      const already = (status: TaskStatus) => new ConflictError(`task ${id} has already ${status === 'cancelled' ? 'been cancelled' : status}`);
+      if (TERMINAL.has(row.status)) throw already(row.status);
+      const r = await db()
+        .updateTable('scaffolder_tasks')
+        .set({ cancel_requested: 1 })
+        .where('id', '=', id)
+        .where('status', 'not in', ['succeeded', 'failed', 'cancelled'])
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw already((await loadTask(id)).status);
       if (row.status === 'queued' && row.job_id) {
         // Not claimed yet: cancel the job, and the task with it (nothing was created).
         const job = await store.queue.cancel(row.job_id);
@@ -672,11 +685,13 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
           throw jctx.signal.reason instanceof Error ? jctx.signal.reason : new Error('the worker stopped');
         }
         if (result.ok) {
-          say(null, 'done');
-          await flush();
-          await finish(taskId, 'succeeded', { steps: states, resources, output: result.output, error: null });
-          await rm(taskDir, { recursive: true, force: true });
-          return { status: 'succeeded' };
+          if (await finish(taskId, 'succeeded', { steps: states, resources, output: result.output, error: null })) {
+            say(null, 'done');
+            await flush();
+            await rm(taskDir, { recursive: true, force: true });
+            return { status: 'succeeded' };
+          }
+          cancelledByUser = true; // cancelled while its last step ran
         }
         say(null, cancelledByUser ? 'cancelled; undoing what the task created' : `failed at step ${result.failure?.stepId}: ${result.failure?.message}; undoing what the task created`, 'error');
         const left = await cleanUp(resources, (m) => say(null, m));

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { authorize } from '../../../auth/authorize.js';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { assertRepoName, cloneUrlOf } from '../../../hosting/index.js';
 import { UnavailableError } from '../../../core/errors.js';
@@ -49,15 +49,52 @@ export async function stampProvenance(dir: string, task: TaskFacts): Promise<boo
 
 /** Commits everything in `dir` as the task's user (a fresh repository on `branch`); returns the commit id. */
 async function commitAll(ctx: ActionContext, dir: string, branch: string): Promise<string> {
-  const name = str(ctx.input, 'gitAuthorName') ?? ctx.task.user.userRef.replace(/^user:(default\/)?/, '');
-  const email = str(ctx.input, 'gitAuthorEmail') ?? `${name.replace(/[^\w.-]/g, '-')}@users.gantry.local`;
-  const message = str(ctx.input, 'gitCommitMessage') ?? `Initial commit from template ${ctx.task.templateName}@${ctx.task.templateVersion}`;
-  const env = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: 'Gantry scaffolder', GIT_COMMITTER_EMAIL: 'scaffolder@gantry.local' };
+  const { env, message } = authorOf(ctx);
   if (!existsSync(join(dir, '.git'))) await git(['init', '--quiet', '-b', branch], { cwd: dir, signal: ctx.signal });
   await git(['add', '--all'], { cwd: dir, signal: ctx.signal });
   const status = await git(['status', '--porcelain'], { cwd: dir, signal: ctx.signal });
   if (status.trim() !== '') await git(['commit', '--quiet', '--no-gpg-sign', '-m', message], { cwd: dir, signal: ctx.signal, env });
   return (await git(['rev-parse', 'HEAD'], { cwd: dir, signal: ctx.signal })).trim();
+}
+
+/**
+ * Commits the workspace straight into the hosted bare repository (its object store, with a throw-away index),
+ * which saves a working repository and a push: the same commit, a third of the git processes. Recorded as a
+ * push (event, catalog refresh) like any other. A resumed step whose earlier attempt committed keeps that commit.
+ */
+async function commitIntoHostedRepo(ctx: ActionContext, dir: string, name: string, branch: string): Promise<string> {
+  const bare = ctx.services.repos.pathOf(name);
+  const ref = `refs/heads/${branch}`;
+  const existing = (await ctx.services.repos.refs(name)).get(ref);
+  if (existing) {
+    ctx.log(`${branch} already holds ${existing.slice(0, 12)} from an earlier attempt; keeping it`);
+    return existing;
+  }
+  const index = join(dirname(dir), `.index-${ctx.stepId}-${process.pid}`);
+  const author = authorOf(ctx);
+  const env = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: index, ...author.env };
+  const session = await ctx.services.repos.beginPush(ctx.task.user, name);
+  try {
+    await git(['add', '--all', '--force', '.'], { cwd: dir, signal: ctx.signal, env });
+    const tree = (await git(['write-tree'], { cwd: dir, signal: ctx.signal, env })).trim();
+    const commit = (await git(['commit-tree', '--no-gpg-sign', tree, '-m', author.message], { cwd: dir, signal: ctx.signal, env })).trim();
+    // Only if the branch is still unborn: a concurrent push wins, and this step fails rather than overwrite it.
+    await git(['update-ref', ref, commit, ''], { env: { GIT_DIR: bare }, signal: ctx.signal });
+    return commit;
+  } finally {
+    await rm(index, { force: true });
+    await session.finish();
+  }
+}
+
+function authorOf(ctx: ActionContext): { env: Record<string, string>; message: string } {
+  const name = str(ctx.input, 'gitAuthorName') ?? ctx.task.user.userRef.replace(/^user:(default\/)?/, '');
+  const email = str(ctx.input, 'gitAuthorEmail') ?? `${name.replace(/[^\w.-]/g, '-')}@users.gantry.local`;
+  const message = str(ctx.input, 'gitCommitMessage') ?? `Initial commit from template ${ctx.task.templateName}@${ctx.task.templateVersion}`;
+  return {
+    env: { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: 'Gantry scaffolder', GIT_COMMITTER_EMAIL: 'scaffolder@gantry.local' },
+    message,
+  };
 }
 
 async function sourceDir(ctx: ActionContext): Promise<string> {
@@ -99,13 +136,7 @@ export const publishGit: Action = {
     } else {
       ctx.log(`the hosted repository ${name} was created by an earlier attempt of this task; pushing again`);
     }
-    const commitHash = await commitAll(ctx, dir, branch);
-    const session = await ctx.services.repos.beginPush(ctx.task.user, name);
-    try {
-      await git(['push', '--quiet', '--force', ctx.services.repos.pathOf(name), `HEAD:refs/heads/${branch}`], { cwd: dir, signal: ctx.signal });
-    } finally {
-      await session.finish();
-    }
+    const commitHash = await commitIntoHostedRepo(ctx, dir, name, branch);
     ctx.log(`pushed ${commitHash.slice(0, 12)} to ${remoteUrl} (${branch})`);
     return { remoteUrl, repoContentsUrl: remoteUrl, repoName: name, commitHash, defaultBranch: branch };
   },
