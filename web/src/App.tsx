@@ -2,10 +2,14 @@ import { AppShell } from './components/AppShell.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
 import { LiveUpdatesProvider } from './live.js';
 import { CatalogPage } from './pages/CatalogPage.js';
+import { CreatePage } from './pages/CreatePage.js';
 import { EntityPage } from './pages/EntityPage.js';
 import { LocationsPage } from './pages/LocationsPage.js';
 import { SignInPage } from './pages/SignInPage.js';
+import { TaskPage } from './pages/TaskPage.js';
+import { TasksPage } from './pages/TasksPage.js';
 import { TeamPage } from './pages/TeamPage.js';
+import { TemplateWizardPage } from './pages/TemplateWizardPage.js';
 import { Link, matchRoute, useLocation } from './router.js';
 import { SessionGate, useSession } from './session.js';
 
@@ -23,6 +27,15 @@ function Routes() {
     return <TeamPage key={`${namespace}/${name}`} namespace={namespace} name={name} />;
   }
   if (pathname === '/locations') return <LocationsPage />;
+  if (pathname === '/create' || pathname === '/create/') return <CreatePage />;
+  const template = matchRoute('/create/:namespace/:name', pathname);
+  if (template) {
+    const { namespace = '', name = '' } = template;
+    return <TemplateWizardPage key={`${namespace}/${name}`} namespace={namespace} name={name} />;
+  }
+  if (pathname === '/tasks' || pathname === '/tasks/') return <TasksPage />;
+  const task = matchRoute('/tasks/:id', pathname);
+  if (task) return <TaskPage key={task.id} id={task.id ?? ''} />;
   return (
     <div className="page">
       <h1>Page not found</h1>

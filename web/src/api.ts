@@ -5,6 +5,7 @@
 
 import type { Problem } from '../../src/core/errors.js';
 import type { EntityView, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from '../../src/catalog/engine/views.js';
+import type { DryRunResult, TaskLogLine, TaskStatus, TaskView, TemplateDetail, TemplateSummary } from '../../src/golden-paths/index.js';
 type CatalogLocation = LocationView;
 
 // The API answers with the server's own types: imported, never restated (type-only: nothing of the
@@ -19,6 +20,18 @@ export type {
   LocationView as CatalogLocation,
   RefreshResult,
 } from '../../src/catalog/engine/views.js';
+export type {
+  DryRunFile,
+  DryRunResult,
+  JsonSchema,
+  StepState,
+  StepStatus,
+  TaskLogLine,
+  TaskStatus,
+  TaskView,
+  TemplateDetail,
+  TemplateSummary,
+} from '../../src/golden-paths/index.js';
 
 export type Role = 'admin' | 'member' | 'viewer';
 
@@ -67,6 +80,19 @@ export interface RegisterLocationInput {
 
 /** `filter` values: field path to accepted alternatives (any of them matches); all fields must match. */
 export type EntityFilter = Record<string, string[]>;
+
+export interface ListTemplatesQuery {
+  tag?: string;
+  /** An owner ref or its name (`group:default/payments` or `payments`). */
+  owner?: string;
+  q?: string;
+}
+
+export interface ListTasksQuery {
+  status?: TaskStatus;
+  createdBy?: string;
+  limit?: number;
+}
 
 export interface ListEntitiesQuery {
   filter?: EntityFilter;
@@ -265,6 +291,47 @@ export class ApiClient {
 
   deleteLocation(id: string): Promise<void> {
     return this.request('DELETE', `/catalog/locations/${encodeURIComponent(id)}`);
+  }
+
+  listTemplates(query: ListTemplatesQuery = {}, signal?: AbortSignal): Promise<{ items: TemplateSummary[] }> {
+    return this.request('GET', `/templates${queryString({ tag: query.tag, owner: query.owner, q: query.q })}`, { signal });
+  }
+
+  getTemplate(namespace: string, name: string, signal?: AbortSignal): Promise<TemplateDetail> {
+    return this.request('GET', `/templates/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`, { signal });
+  }
+
+  /** Runs the template without creating anything; a 422 carries one problem per parameter (`parameters.<field>`). */
+  dryRun(namespace: string, name: string, parameters: Record<string, unknown>, signal?: AbortSignal): Promise<DryRunResult> {
+    const path = `/templates/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/dry-run`;
+    return this.request('POST', path, { body: { parameters }, signal });
+  }
+
+  /** Queues a task; 422 for parameter problems, 409 when what it would create exists, 403 when not allowed. */
+  createTask(templateRef: string, parameters: Record<string, unknown>): Promise<TaskView> {
+    return this.request('POST', '/tasks', { body: { templateRef, parameters } });
+  }
+
+  listTasks(query: ListTasksQuery = {}, signal?: AbortSignal): Promise<{ items: TaskView[] }> {
+    const qs = queryString({ status: query.status, createdBy: query.createdBy, limit: query.limit });
+    return this.request('GET', `/tasks${qs}`, { signal });
+  }
+
+  getTask(id: string, signal?: AbortSignal): Promise<TaskView> {
+    return this.request('GET', `/tasks/${encodeURIComponent(id)}`, { signal });
+  }
+
+  taskLogs(id: string, query: { after?: number; limit?: number } = {}, signal?: AbortSignal): Promise<{ items: TaskLogLine[] }> {
+    return this.request('GET', `/tasks/${encodeURIComponent(id)}/logs${queryString({ after: query.after, limit: query.limit })}`, { signal });
+  }
+
+  cancelTask(id: string): Promise<TaskView> {
+    return this.request('POST', `/tasks/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** URL of a task's event stream (`log`, `task`, `end`), with the token in the query like `eventStreamUrl`. */
+  taskStreamUrl(id: string, after = 0): string {
+    return `${this.baseUrl}/tasks/${encodeURIComponent(id)}/stream${queryString({ access_token: this.token, after: after || undefined })}`;
   }
 
   /** URL of the live event stream; `EventSource` cannot send headers, so the token rides in the query. */

@@ -5,7 +5,7 @@ import type { RepoHost } from '../../hosting/index.js';
 /** Something a task created outside its workspace; undone in reverse order when the task fails. */
 export type Resource = (
   | { type: 'repo'; name: string }
-  | { type: 'location'; id: string }
+  | { type: 'location'; id: string; repo?: string; path?: string }
   | { type: 'github-repo'; fullName: string; apiUrl: string }
   | { type: 'gitlab-project'; id: number; apiUrl: string }
 ) & {

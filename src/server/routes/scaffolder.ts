@@ -240,7 +240,8 @@ export function scaffolderRoutes(app: Api, deps: ServerDeps): void {
   app.get('/api/tasks/:id/stream', async (c) => {
     const id = c.req.param('id');
     let task = await scaffolder.getTask(id); // 404 before the stream starts
-    let after = Number(c.req.query('after') ?? 0) || 0;
+    // A reconnecting EventSource sends the last id it saw; go on from there instead of replaying the log.
+    let after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
     return streamSSE(c, async (stream) => {
       let lastState = '';
       let idle = 0;

@@ -26,6 +26,8 @@ const NAV: NavItem[] = [
     label: 'Teams',
     active: (p, s) => p.startsWith('/teams') || p.startsWith('/catalog/group/') || (p === '/catalog' && s.get('kind') === 'group'),
   },
+  { to: '/create', label: 'Create', active: (p) => p.startsWith('/create') },
+  { to: '/tasks', label: 'Tasks', active: (p) => p.startsWith('/tasks') },
   { to: '/locations', label: 'Locations', active: (p) => p.startsWith('/locations') },
 ];
 

@@ -10,6 +10,7 @@ import { git } from '../git.js';
 import { resolveInside } from '../paths.js';
 import type { Action, ActionContext, ForgeConfig, TaskFacts } from '../types.js';
 import { inputError, str } from './input.js';
+import { planEntities, refsInWorkspace, registerHostedRepo } from './register.js';
 
 /** Annotations every entity a task publishes carries, so later upgrades know where it came from. */
 export const PROVENANCE = {
@@ -126,6 +127,11 @@ export const publishGit: Action = {
       authorize(ctx.task.user, 'hosting.repo.create', { owner: group });
       ctx.plan.repos.push(name);
       ctx.log(`would create the hosted repository ${name}${owner ? ` owned by ${owner}` : ''} and push to ${branch}`);
+      if (existsSync(join(dir, 'catalog-info.yaml'))) {
+        const { refs } = await refsInWorkspace(ctx, 'catalog-info.yaml', dir);
+        planEntities(ctx, refs);
+        ctx.log(`would register its catalog-info.yaml in the catalog: ${refs.join(', ')}`);
+      }
       return { remoteUrl, repoContentsUrl: remoteUrl, repoName: name, commitHash: null, defaultBranch: branch };
     }
     const mine = ctx.resources.some((r) => r.type === 'repo' && r.name === name && r.stepId === ctx.stepId);
@@ -138,6 +144,12 @@ export const publishGit: Action = {
     }
     const commitHash = await commitIntoHostedRepo(ctx, dir, name, branch);
     ctx.log(`pushed ${commitHash.slice(0, 12)} to ${remoteUrl} (${branch})`);
+    // The repository's catalog location is registered with it, so its entity exists as soon as it does.
+    const registered = ctx.resources.some((r) => r.type === 'location' && r.repo === name && r.path === 'catalog-info.yaml');
+    if (!registered && existsSync(join(dir, 'catalog-info.yaml'))) {
+      await registerHostedRepo(ctx, name, 'catalog-info.yaml');
+      ctx.log(`registered ${name}/catalog-info.yaml in the catalog`);
+    }
     return { remoteUrl, repoContentsUrl: remoteUrl, repoName: name, commitHash, defaultBranch: branch };
   },
 };

@@ -21,10 +21,10 @@ function hostedRepoName(ctx: ActionContext, url: string): string | null {
   return /^[a-z0-9][a-z0-9\-_.]*$/.test(rest) ? rest : null;
 }
 
-/** The entity refs of the descriptor the task wrote, read from the workspace (also what a dry run reports). */
-async function refsInWorkspace(ctx: ActionContext, path: string): Promise<{ refs: string[]; owner: string | null }> {
+/** The entity refs (main entity first) and owner of a descriptor the task wrote, at `path` inside `base`. */
+export async function refsInWorkspace(ctx: ActionContext, path: string, base: string = ctx.workspace): Promise<{ refs: string[]; owner: string | null }> {
   const rel = path.replace(/^\/+/, '');
-  const file = await resolveInside(ctx.workspace, rel, 'input.catalogInfoPath');
+  const file = await resolveInside(base, rel, 'input.catalogInfoPath');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -43,6 +43,27 @@ async function refsInWorkspace(ctx: ActionContext, path: string): Promise<{ refs
   return { refs: entities.map((d) => d.ref!), owner: typeof owner === 'string' ? owner : null };
 }
 
+/** Adds refs to the plan once each. */
+export function planEntities(ctx: ActionContext, refs: string[]): void {
+  for (const r of refs) if (!ctx.plan.entities.includes(r)) ctx.plan.entities.push(r);
+}
+
+/**
+ * Registers the descriptor at `path` of a repository this task created in Gantry's hosting as a catalog
+ * location (owned by the repository's team), recorded as the step's resource. Fails when the catalog refused it.
+ */
+export async function registerHostedRepo(ctx: ActionContext, name: string, path: string): Promise<string> {
+  const repo = await ctx.services.repos.get(name);
+  authorize(ctx.task.user, 'catalog.location.create', { owner: repo.owner });
+  const rel = path.replace(/^\/+/, '');
+  const target = `${ctx.services.repos.pathOf(name)}#${repo.defaultBranch}:${rel}`;
+  const r = await ctx.services.catalog.addLocation(SCAFFOLDER, { target, type: 'git', owner: repo.owner });
+  await ctx.addResource({ type: 'location', id: r.location.id, repo: name, path: rel, ...(ctx.input.keepOnFailure === true ? { kept: true } : {}) });
+  const errors = r.refresh.problems.filter((p) => p.severity !== 'warning');
+  if (errors.length > 0) throw new InputError(`the catalog refused ${name}/${rel}: ${errors.map(formatProblem).join('; ')}`, { problems: errors });
+  return r.location.id;
+}
+
 export const catalogRegister: Action = {
   id: 'catalog:register',
   description: 'Registers the published catalog-info.yaml as a catalog location; the entity is queryable when the step ends.',
@@ -56,25 +77,22 @@ export const catalogRegister: Action = {
     const url = catalogInfoUrl ?? `${repoContentsUrl!.replace(/\/+$/, '')}/${infoPath.replace(/^\/+/, '')}`;
     const hosted = hostedRepoName(ctx, catalogInfoUrl ?? repoContentsUrl!);
     if (ctx.dryRun) {
-      ctx.plan.entities.push(...refs);
+      planEntities(ctx, refs);
       ctx.log(`would register ${url} in the catalog: ${refs.join(', ') || 'no entities'}`);
       return { entityRef, entityRefs: refs, catalogInfoUrl: url };
     }
-    const existing = ctx.resources.find((r) => r.type === 'location' && r.stepId === ctx.stepId);
+    const rel = infoPath.replace(/^\/+/, '');
+    const mine = ctx.resources.find((r) => r.type === 'location' && r.stepId === ctx.stepId);
+    // publish:git registers the repository's root descriptor itself; this step then only confirms it.
+    const published = hosted ? ctx.resources.find((r) => r.type === 'location' && r.repo === hosted && r.path === rel) : undefined;
     let locationId: string;
-    if (existing && existing.type === 'location') {
-      const r = await ctx.services.catalog.refreshLocation(SCAFFOLDER, existing.id);
-      locationId = r.location.id;
+    if (mine && mine.type === 'location') {
+      locationId = (await ctx.services.catalog.refreshLocation(SCAFFOLDER, mine.id)).location.id;
       ctx.log(`refreshed the location registered by an earlier attempt (${locationId})`);
+    } else if (published && published.type === 'location') {
+      locationId = published.id;
     } else if (hosted) {
-      const repo = await ctx.services.repos.get(hosted);
-      authorize(ctx.task.user, 'catalog.location.create', { owner: repo.owner });
-      const target = `${ctx.services.repos.pathOf(hosted)}#${repo.defaultBranch}:${infoPath.replace(/^\/+/, '')}`;
-      const r = await ctx.services.catalog.addLocation(SCAFFOLDER, { target, type: 'git', owner: repo.owner });
-      locationId = r.location.id;
-      await ctx.addResource({ type: 'location', id: locationId, ...(ctx.input.keepOnFailure === true ? { kept: true } : {}) });
-      const errors = r.refresh.problems.filter((p) => p.severity !== 'warning');
-      if (errors.length > 0) throw new InputError(`the catalog refused ${url}: ${errors.map(formatProblem).join('; ')}`, { problems: errors });
+      locationId = await registerHostedRepo(ctx, hosted, rel);
     } else {
       // The location belongs to the team that owns what it describes (members may register only for their teams).
       const group = str(ctx.input, 'owner') ?? owner;
