@@ -7,9 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { errorChain } from '../core/errors.js';
 import { ApiError } from './client.js';
 import { catalogCommand } from './commands/catalog.js';
+import { createCommand } from './commands/create.js';
 import { eventsCommand } from './commands/events.js';
 import { loginCommand, whoamiCommand } from './commands/login.js';
 import { sampleCommand } from './commands/sample.js';
+import { taskCommand } from './commands/task.js';
+import { templateCommand } from './commands/template.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
 import { workerCommand } from './commands/worker.js';
@@ -48,6 +51,9 @@ export function createProgram(): Command {
   whoamiCommand(program);
   tokenCommand(program);
   catalogCommand(program);
+  templateCommand(program);
+  createCommand(program);
+  taskCommand(program);
   eventsCommand(program);
   sampleCommand(program);
 

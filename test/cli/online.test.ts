@@ -62,7 +62,7 @@ let admin: RunOptions;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gantry-cli-online-'));
-  platform = await startPlatform({ workspaceDir: join(root, '.gantry'), port: 0, seedSample: false, quiet: true });
+  platform = await startPlatform({ workspaceDir: join(root, '.gantry'), port: 0, seedSample: false, builtInTemplates: false, quiet: true });
   admin = { env: { GANTRY_URL: platform.url, GANTRY_TOKEN: platform.adminToken } };
   await mkdir(join(root, 'catalog'));
   await writeFile(join(root, 'catalog', 'catalog-info.yaml'), GOOD);

@@ -59,8 +59,10 @@ describe('gantry up', () => {
     const who = await gantry(['whoami', '--json'], { cwd: root });
     expect(who.exitCode).toBe(0);
     expect(JSON.parse(who.stdout)).toMatchObject({ role: 'admin' });
+    // Without the sample, the catalog holds only the built-in golden paths.
     const list = await gantry(['catalog', 'list', '--json'], { cwd: root });
-    expect(JSON.parse(list.stdout)).toMatchObject({ totalCount: 0 });
+    const listed = JSON.parse(list.stdout) as { totalCount: number; items: Array<{ kind: string; name: string }> };
+    expect(listed.items.map((e) => `${e.kind}:${e.name}`).sort()).toEqual(['Template:node-service', 'Template:python-service', 'Template:static-site']);
 
     proc.kill('SIGTERM');
     const r = await proc;
