@@ -11,6 +11,7 @@ import { errorChain, NotAuthenticatedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { builtInTemplatesDir, createScaffolder, SCAFFOLDER_JOB_HANDLERS, type Scaffolder } from './golden-paths/index.js';
 import { cloneUrlOf, createRepoHost, type PushEvent, type RepoHost } from './hosting/index.js';
+import { createPipelines, type Pipelines } from './pipelines/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
 
@@ -33,6 +34,7 @@ export interface Platform {
   tokens: TokenService;
   repos: RepoHost;
   scaffolder: Scaffolder;
+  pipelines: Pipelines;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ interface Services {
   catalog: Catalog;
   repos: RepoHost;
   scaffolder: Scaffolder;
+  pipelines: Pipelines;
   /** The server's public base URL; set once known (clone URLs in scaffolder outputs use it). */
   baseUrl: { current: string };
 }
@@ -66,7 +69,8 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
     gitlab: { apiUrl: config.gitlab.url ?? '', ...(config.gitlab.token ? { token: config.gitlab.token } : {}) },
     log,
   });
-  return { config, log, store, catalog, repos, scaffolder, baseUrl };
+  const pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log });
+  return { config, log, store, catalog, repos, scaffolder, pipelines, baseUrl };
 }
 
 /**
@@ -74,18 +78,32 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
  * the store) claim from the same queue with their own concurrency, so ten people creating services at once
  * neither wait behind a catalog refresh nor starve it.
  */
-function startWorker(s: Services, concurrency: number): Pick<Worker, 'id' | 'stop'> {
+function startWorker(s: Services, concurrency: number, runner: { labels: string[]; concurrency: number } | null): Pick<Worker, 'id' | 'stop'> {
   const onError = (e: unknown) => s.log.error('job failed', { error: errorChain(e) });
-  const catalogWorker = createWorker(s.store, { handlers: CATALOG_JOB_HANDLERS(s.catalog), concurrency, onError });
-  const taskWorker = createWorker(s.store, { handlers: SCAFFOLDER_JOB_HANDLERS(s.scaffolder), concurrency: s.config.scaffolderConcurrency, onError });
-  catalogWorker.start();
-  taskWorker.start();
+  const workers = [
+    createWorker(s.store, { handlers: CATALOG_JOB_HANDLERS(s.catalog), concurrency, onError }),
+    createWorker(s.store, { handlers: SCAFFOLDER_JOB_HANDLERS(s.scaffolder), concurrency: s.config.scaffolderConcurrency, onError }),
+  ];
+  if (runner) workers.push(startRunnerWorker(s, runner));
+  for (const w of workers) w.start();
   return {
-    id: catalogWorker.id,
+    id: workers[0]!.id,
     async stop() {
-      await Promise.all([catalogWorker.stop(), taskWorker.stop()]);
+      await Promise.all(workers.map((w) => w.stop()));
     },
   };
+}
+
+/** A pipeline runner: claims runs whose jobs need no labels beyond `labels`. */
+function startRunnerWorker(s: Services, runner: { labels: string[]; concurrency: number; leaseMs?: number }): Worker {
+  return createWorker(s.store, {
+    handlers: s.pipelines.jobHandlers(runner.labels),
+    concurrency: runner.concurrency,
+    // Runs are long; a lease lost to a stalled event loop would fail a healthy run. Shorter only in tests
+    // (`gantry runner --lease-ms`), so a killed runner's run is taken over quickly.
+    leaseMs: runner.leaseMs ?? 60_000,
+    onError: (e) => s.log.error('pipeline run failed', { error: errorChain(e) }),
+  });
 }
 
 /** The URL a running server wrote to the workspace, if any (a separate worker process uses it for clone URLs). */
@@ -143,7 +161,7 @@ function sampleService(catalog: Catalog) {
  */
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const s = await openServices(opts, 'server');
-  const { config, log, store, catalog, repos, scaffolder } = s;
+  const { config, log, store, catalog, repos, scaffolder, pipelines } = s;
   const paths = workspacePaths(config.workspaceDir);
   const tokens = createTokenService(store);
   const sample = sampleService(catalog);
@@ -178,6 +196,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     tokens,
     repos,
     scaffolder,
+    pipelines,
     log,
     version: VERSION,
     sample,
@@ -197,8 +216,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     refreshOnPush(s, e, [repos.pathOf(e.repo), cloneUrlOf(url, e.repo)]).catch((err) =>
       log.warn('could not queue catalog refreshes after a push', { repo: e.repo, error: errorChain(err) }),
     );
+    pipelines.onPush(e).catch((err) => log.warn('could not start pipeline runs after a push', { repo: e.repo, error: errorChain(err) }));
   });
-  const worker = config.worker ? startWorker(s, config.workerConcurrency) : null;
+  const worker = config.worker
+    ? startWorker(s, config.workerConcurrency, config.runner ? { labels: config.runnerLabels, concurrency: config.runnerConcurrency } : null)
+    : null;
   const scheduler = setInterval(() => {
     catalog.refreshDue().catch((e) => log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
   }, config.schedulerIntervalMs);
@@ -216,6 +238,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     tokens,
     repos,
     scaffolder,
+    pipelines,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -268,10 +291,31 @@ async function ensureAdminToken(tokens: TokenService, file: string): Promise<str
   return secret;
 }
 
+/** Runs a pipeline runner process against the workspace's store (`gantry runner`): it takes only pipeline runs. */
+export async function runRunner(
+  opts: PlatformOptions & { labels?: string[]; concurrency?: number; leaseMs?: number },
+): Promise<{ id: string; stop(): Promise<void> }> {
+  const s = await openServices(opts, 'runner');
+  const worker = startRunnerWorker(s, {
+    labels: opts.labels ?? s.config.runnerLabels,
+    concurrency: opts.concurrency ?? s.config.runnerConcurrency,
+    leaseMs: opts.leaseMs,
+  });
+  worker.start();
+  s.log.info('runner started', { id: worker.id, labels: opts.labels ?? s.config.runnerLabels, database: s.store.dialect });
+  return {
+    id: worker.id,
+    async stop() {
+      await worker.stop();
+      await s.store.close();
+    },
+  };
+}
+
 /** Runs a worker process against the workspace's store (`gantry worker`). */
 export async function runWorker(opts: PlatformOptions & { concurrency?: number }): Promise<{ stop(): Promise<void> }> {
   const s = await openServices(opts, 'worker');
-  const worker = startWorker(s, opts.concurrency ?? s.config.workerConcurrency);
+  const worker = startWorker(s, opts.concurrency ?? s.config.workerConcurrency, null);
   const scheduler = setInterval(() => {
     s.catalog.refreshDue().catch((e) => s.log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
   }, s.config.schedulerIntervalMs);

@@ -32,7 +32,9 @@ export type Action =
   | 'hosting.repo.delete'
   | 'hosting.repo.push'
   | 'scaffolder.task.create'
-  | 'scaffolder.task.cancel';
+  | 'scaffolder.task.cancel'
+  | 'pipeline.run.create'
+  | 'pipeline.run.cancel';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -79,6 +81,9 @@ const RULES: Record<Action, Rule> = {
   'scaffolder.task.create': (p) => p.role === 'member' || 'viewers may not run templates',
   'scaffolder.task.cancel': (p, r) =>
     (r.userRef !== undefined && r.userRef === p.userRef) || 'only the user who started a task (or an admin) may cancel it',
+  // Runs belong to the repository's team: its members start, re-run and cancel them.
+  'pipeline.run.create': ownsIt,
+  'pipeline.run.cancel': ownsIt,
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */

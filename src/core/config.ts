@@ -30,6 +30,12 @@ export const PlatformConfigSchema = z.object({
   workerConcurrency: z.number().int().min(1).max(64).default(2),
   /** Scaffolder tasks run at once per process (they mostly wait on git and the database). */
   scaffolderConcurrency: z.number().int().min(1).max(64).default(6),
+  /** Run pipelines in this process too (`gantry up`); `gantry runner` processes take them as well. */
+  runner: z.boolean().default(true),
+  /** Pipeline runs at once per runner. */
+  runnerConcurrency: z.number().int().min(1).max(64).default(2),
+  /** Labels this runner offers (`runsOn` of jobs must be among them). */
+  runnerLabels: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).max(6).default([]),
   /** How often the scheduler looks for locations due for refresh. */
   schedulerIntervalMs: z.number().int().min(100).default(15_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -10,6 +10,7 @@ import { identityRoutes } from './routes/identity.js';
 import { platformRoutes } from './routes/platform.js';
 import { repoRoutes } from './routes/repos.js';
 import { scaffolderRoutes } from './routes/scaffolder.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { servePortal } from './static.js';
 
 /** Zod issues as Gantry problems: one entry per field, with the field path. */
@@ -49,6 +50,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   eventRoutes(app, deps);
   repoRoutes(app, deps);
   scaffolderRoutes(app, deps);
+  pipelineRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

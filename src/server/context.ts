@@ -4,6 +4,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Scaffolder } from '../golden-paths/index.js';
+import type { Pipelines } from '../pipelines/index.js';
 import type { RepoHost } from '../hosting/index.js';
 import type { Store } from '../store/index.js';
 
@@ -14,6 +15,7 @@ export interface ServerDeps {
   tokens: TokenService;
   repos: RepoHost;
   scaffolder: Scaffolder;
+  pipelines: Pipelines;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

@@ -3,6 +3,7 @@ import * as m001 from './001_initial.js';
 import * as m002 from './002_catalog_indexes.js';
 import * as m003 from './003_repos.js';
 import * as m004 from './004_scaffolder.js';
+import * as m005 from './005_pipelines.js';
 
 /** What a migration may branch on. Passed to every migration's `up`. */
 export interface MigrationContext {
@@ -25,6 +26,7 @@ export const migrations: readonly StoreMigration[] = [
   { name: '002_catalog_indexes', up: m002.up },
   { name: '003_repos', up: m003.up },
   { name: '004_scaffolder', up: m004.up },
+  { name: '005_pipelines', up: m005.up },
 ];
 
 /** A Kysely migration provider over {@link migrations} that hands each migration the context. */
