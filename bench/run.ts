@@ -2,19 +2,20 @@
  * `npm run bench`: runs the benchmarks and prints Markdown tables. Options:
  *   --sizes 10000,100000   catalog sizes (default both)
  *   --db sqlite,postgres   databases (default both; PostgreSQL from TEST_DATABASE_URL)
- *   --only catalog,scaffolder  which benchmarks (default all)
+ *   --only catalog,scaffolder,pipelines  which benchmarks (default all)
  * Results go in docs/benchmarks.md with the date and the machine.
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCatalogBench } from './catalog/catalog.bench.js';
+import { runPipelinesBench } from './pipelines/pipelines.bench.js';
 import { runScaffolderBench } from './scaffolder/scaffolder.bench.js';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     db: { type: 'string', default: 'sqlite,postgres' },
-    only: { type: 'string', default: 'catalog,scaffolder' },
+    only: { type: 'string', default: 'catalog,scaffolder,pipelines' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -24,3 +25,4 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 const only = new Set(values.only.split(','));
 if (only.has('catalog')) await runCatalogBench({ sizes, dbs });
 if (only.has('scaffolder')) await runScaffolderBench({ dbs });
+if (only.has('pipelines')) await runPipelinesBench();

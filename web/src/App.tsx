@@ -5,6 +5,8 @@ import { CatalogPage } from './pages/CatalogPage.js';
 import { CreatePage } from './pages/CreatePage.js';
 import { EntityPage } from './pages/EntityPage.js';
 import { LocationsPage } from './pages/LocationsPage.js';
+import { PipelineRunPage } from './pages/PipelineRunPage.js';
+import { PipelinesPage } from './pages/PipelinesPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TaskPage } from './pages/TaskPage.js';
 import { TasksPage } from './pages/TasksPage.js';
@@ -36,6 +38,9 @@ function Routes() {
   if (pathname === '/tasks' || pathname === '/tasks/') return <TasksPage />;
   const task = matchRoute('/tasks/:id', pathname);
   if (task) return <TaskPage key={task.id} id={task.id ?? ''} />;
+  if (pathname === '/pipelines' || pathname === '/pipelines/') return <PipelinesPage />;
+  const run = matchRoute('/pipelines/runs/:id', pathname);
+  if (run) return <PipelineRunPage key={run.id} id={run.id ?? ''} />;
   return (
     <div className="page">
       <h1>Page not found</h1>

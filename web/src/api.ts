@@ -6,6 +6,8 @@
 import type { Problem } from '../../src/core/errors.js';
 import type { EntityView, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from '../../src/catalog/engine/views.js';
 import type { DryRunResult, TaskLogLine, TaskStatus, TaskView, TemplateDetail, TemplateSummary } from '../../src/golden-paths/index.js';
+import type { RepoView } from '../../src/hosting/index.js';
+import type { ArtifactView, FindingView, LogChunk, RunDetail, RunStatus, RunView } from '../../src/pipelines/index.js';
 type CatalogLocation = LocationView;
 
 // The API answers with the server's own types: imported, never restated (type-only: nothing of the
@@ -32,6 +34,8 @@ export type {
   TemplateDetail,
   TemplateSummary,
 } from '../../src/golden-paths/index.js';
+export type { RepoView } from '../../src/hosting/index.js';
+export type { ArtifactView, FindingView, JobView, LogChunk, RunDetail, RunStatus, RunView, StepView } from '../../src/pipelines/index.js';
 
 export type Role = 'admin' | 'member' | 'viewer';
 
@@ -91,6 +95,15 @@ export interface ListTemplatesQuery {
 export interface ListTasksQuery {
   status?: TaskStatus;
   createdBy?: string;
+  limit?: number;
+}
+
+export interface ListPipelineRunsQuery {
+  /** A hosted repository's name (or a webhook run's clone URL). */
+  repo?: string;
+  /** A Component ref: the runs of the repository that holds its descriptor. */
+  component?: string;
+  status?: RunStatus;
   limit?: number;
 }
 
@@ -334,8 +347,57 @@ export class ApiClient {
     return `${this.baseUrl}/tasks/${encodeURIComponent(id)}/stream${queryString({ access_token: this.token, after: after || undefined })}`;
   }
 
-  /** URL of the live event stream; `EventSource` cannot send headers, so the token rides in the query. */
-  eventStreamUrl(): string {
-    return `${this.baseUrl}/events/stream${queryString({ access_token: this.token })}`;
+  /**
+   * URL of the live event stream; `EventSource` cannot send headers, so the token rides in the query.
+   * `action` keeps only events whose action starts with it (`pipeline.run.`).
+   */
+  eventStreamUrl(action?: string): string {
+    return `${this.baseUrl}/events/stream${queryString({ action, access_token: this.token })}`;
+  }
+
+  listRepos(signal?: AbortSignal): Promise<{ items: RepoView[] }> {
+    return this.request('GET', '/repos', { signal });
+  }
+
+  listPipelineRuns(query: ListPipelineRunsQuery = {}, signal?: AbortSignal): Promise<{ items: RunView[] }> {
+    const qs = queryString({ repo: query.repo, component: query.component, status: query.status, limit: query.limit });
+    return this.request('GET', `/pipelines/runs${qs}`, { signal });
+  }
+
+  /** Runs a hosted repository's pipeline at a branch head (default: its default branch); 403 when not the repo's team. */
+  triggerPipelineRun(input: { repo: string; branch?: string }): Promise<RunView> {
+    return this.request('POST', '/pipelines/runs', { body: input });
+  }
+
+  getPipelineRun(id: string, signal?: AbortSignal): Promise<RunDetail> {
+    return this.request('GET', `/pipelines/runs/${encodeURIComponent(id)}`, { signal });
+  }
+
+  pipelineRunLogs(id: string, query: { after?: number; job?: string; limit?: number } = {}, signal?: AbortSignal): Promise<{ items: LogChunk[] }> {
+    const qs = queryString({ after: query.after, job: query.job, limit: query.limit });
+    return this.request('GET', `/pipelines/runs/${encodeURIComponent(id)}/logs${qs}`, { signal });
+  }
+
+  pipelineRunFindings(id: string, signal?: AbortSignal): Promise<{ items: FindingView[] }> {
+    return this.request('GET', `/pipelines/runs/${encodeURIComponent(id)}/findings`, { signal });
+  }
+
+  pipelineRunArtifacts(id: string, signal?: AbortSignal): Promise<{ items: ArtifactView[] }> {
+    return this.request('GET', `/pipelines/runs/${encodeURIComponent(id)}/artifacts`, { signal });
+  }
+
+  /** 409 when the run has finished. */
+  cancelPipelineRun(id: string): Promise<RunView> {
+    return this.request('POST', `/pipelines/runs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** A new run of the same commit. */
+  rerunPipelineRun(id: string): Promise<RunView> {
+    return this.request('POST', `/pipelines/runs/${encodeURIComponent(id)}/rerun`);
+  }
+
+  /** URL of a run's event stream (`log` chunks after `after`, `run` on changes, `end`). */
+  pipelineRunStreamUrl(id: string, after = 0): string {
+    return `${this.baseUrl}/pipelines/runs/${encodeURIComponent(id)}/stream${queryString({ access_token: this.token, after: after || undefined })}`;
   }
 }

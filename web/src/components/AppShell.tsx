@@ -27,6 +27,7 @@ const NAV: NavItem[] = [
     active: (p, s) => p.startsWith('/teams') || p.startsWith('/catalog/group/') || (p === '/catalog' && s.get('kind') === 'group'),
   },
   { to: '/create', label: 'Create', active: (p) => p.startsWith('/create') },
+  { to: '/pipelines', label: 'Pipelines', active: (p) => p.startsWith('/pipelines') },
   { to: '/tasks', label: 'Tasks', active: (p) => p.startsWith('/tasks') },
   { to: '/locations', label: 'Locations', active: (p) => p.startsWith('/locations') },
 ];

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { EntityView, Relation } from '../api.js';
 import { EntityRefLink } from '../components/EntityRefLink.js';
+import { ComponentRuns } from '../components/ComponentRuns.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { ProblemList } from '../components/ProblemList.js';
 import { RawDocument } from '../components/RawDocument.js';
@@ -207,6 +208,8 @@ function EntityDetails({ view }: { view: EntityView }) {
 
       <div className="entity-grid">
         <div className="entity-main">
+          {kind.toLowerCase() === 'component' && <ComponentRuns entityRef={view.ref} />}
+
           <section className="card" aria-labelledby="relations-title">
             <h2 id="relations-title">Relations</h2>
             {relations.length === 0 ? (
