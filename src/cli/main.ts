@@ -10,6 +10,8 @@ import { catalogCommand } from './commands/catalog.js';
 import { createCommand } from './commands/create.js';
 import { eventsCommand } from './commands/events.js';
 import { loginCommand, whoamiCommand } from './commands/login.js';
+import { pipelineCommand } from './commands/pipeline.js';
+import { runnerCommand } from './commands/runner.js';
 import { sampleCommand } from './commands/sample.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
@@ -47,6 +49,7 @@ export function createProgram(): Command {
 
   upCommand(program);
   workerCommand(program);
+  runnerCommand(program);
   loginCommand(program);
   whoamiCommand(program);
   tokenCommand(program);
@@ -54,6 +57,7 @@ export function createProgram(): Command {
   templateCommand(program);
   createCommand(program);
   taskCommand(program);
+  pipelineCommand(program);
   eventsCommand(program);
   sampleCommand(program);
 

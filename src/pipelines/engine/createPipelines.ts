@@ -8,7 +8,7 @@ import { nowIso } from '../../core/ids.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { PushEvent, RepoHost } from '../../hosting/index.js';
 import type { Job as QueueJob, JobContext, Store } from '../../store/index.js';
-import { globMatch, resolvePipelineText } from '../model/index.js';
+import { isTriggered, resolvePipelineText } from '../model/index.js';
 import type { EffectivePipeline, PipelineEvent } from '../model/types.js';
 import { runPipeline, type Finding } from '../runner/index.js';
 import { createGitSource, type GitSource } from './gitSource.js';
@@ -213,11 +213,8 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
 
   async function createRun(p: Principal, input: Required<Pick<TriggerInput, 'repo' | 'event'>> & { branch: string; sha: string }, requireTrigger: boolean): Promise<RunView | null> {
     const { pipeline, problems } = await effectiveAt(input.repo, input.sha);
-    if (pipeline && requireTrigger) {
-      const push = pipeline.on.push;
-      if (!push) return null;
-      if (push.branches && !push.branches.some((g) => globMatch(g, input.branch))) return null;
-    }
+    // Pushes and webhooks run only when the pipeline asks for them on that branch; manual runs when it allows them.
+    if (pipeline && requireTrigger && !isTriggered(pipeline.on, input.event, input.branch)) return null;
     if (!pipeline && requireTrigger && problems.some((x) => x.code === 'no_pipeline')) return null;
     const labels = pipeline ? [...new Set(pipeline.jobs.flatMap((j) => j.runsOn))].sort() : [];
     const id = randomUUID();
@@ -487,7 +484,7 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
       const branch = input.branch ?? (isRemote ? 'main' : (await repos.get(input.repo)).defaultBranch);
       const sha = input.sha ?? (isRemote ? undefined : await headOf(input.repo, branch));
       if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw new InputError(`sha: expected a full 40-character commit id, found ${JSON.stringify(input.sha ?? '')}`);
-      return createRun(p, { repo: input.repo, branch, sha, event: input.event }, input.event === 'push' || input.event === 'webhook');
+      return createRun(p, { repo: input.repo, branch, sha, event: input.event }, true);
     },
 
     async onPush(e) {
