@@ -294,7 +294,7 @@ async function ensureAdminToken(tokens: TokenService, file: string): Promise<str
 /** Runs a pipeline runner process against the workspace's store (`gantry runner`): it takes only pipeline runs. */
 export async function runRunner(
   opts: PlatformOptions & { labels?: string[]; concurrency?: number; leaseMs?: number },
-): Promise<{ id: string; stop(): Promise<void> }> {
+): Promise<{ id: string; drain(): Promise<void>; stop(): Promise<void> }> {
   const s = await openServices(opts, 'runner');
   const worker = startRunnerWorker(s, {
     labels: opts.labels ?? s.config.runnerLabels,
@@ -305,6 +305,11 @@ export async function runRunner(
   s.log.info('runner started', { id: worker.id, labels: opts.labels ?? s.config.runnerLabels, database: s.store.dialect });
   return {
     id: worker.id,
+    /** Stops taking runs and waits for the ones in progress to finish. */
+    async drain() {
+      await worker.stop({ drain: true });
+    },
+    /** Stops the runs in progress (their processes are killed) and closes the store. */
     async stop() {
       await worker.stop();
       await s.store.close();

@@ -151,6 +151,61 @@ describe.each(['sqlite', 'postgres'] as const)('worker on %s', (dialect) => {
     expect((await store.queue.get(job.id))?.lastError).toMatch(/is stopping/);
   });
 
+  it('stop with drain lets running handlers finish and claims nothing new; a later stop cuts the drain short', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let aborted = false;
+    const w = start(
+      createWorker(store, {
+        pollMs: 50,
+        concurrency: 1,
+        onError: (e) => errors.push(e),
+        handlers: {
+          'w.drain': async (_job, ctx) => {
+            started();
+            ctx.signal.addEventListener('abort', () => (aborted = true));
+            await gate;
+            return 'done';
+          },
+        },
+      }),
+    );
+    const first = await store.queue.enqueue(null, { type: 'w.drain' });
+    await running;
+    const drained = w.stop({ drain: true });
+    const second = await store.queue.enqueue(null, { type: 'w.drain' });
+    release();
+    await drained;
+    expect(aborted).toBe(false);
+    expect(await store.queue.get(first.id)).toMatchObject({ status: 'succeeded', result: 'done' });
+    expect(await store.queue.get(second.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    await store.queue.cancel(second.id);
+
+    // Draining a handler that does not finish: stop() aborts it.
+    let startedAgain!: () => void;
+    const runningAgain = new Promise<void>((r) => (startedAgain = r));
+    const w2 = start(
+      createWorker(store, {
+        pollMs: 50,
+        onError: (e) => errors.push(e),
+        handlers: {
+          'w.stuck': (_job, ctx) =>
+            new Promise((_resolve, reject) => {
+              startedAgain();
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error));
+            }),
+        },
+      }),
+    );
+    await store.queue.enqueue(null, { type: 'w.stuck' });
+    await runningAgain;
+    const draining = w2.stop({ drain: true });
+    await w2.stop();
+    await draining;
+  });
+
   it('rejects bad options when built', () => {
     expect(() => createWorker(store, { handlers: {} })).toThrow(/handlers: expected/);
     expect(() => createWorker(store, { handlers: { a: async () => 1 }, concurrency: 0 })).toThrow(/concurrency/);

@@ -34,8 +34,11 @@ export interface WorkerOptions {
 export interface Worker {
   readonly id: string;
   start(): void;
-  /** Stops claiming, aborts the running handlers' signals and waits for them to settle. */
-  stop(): Promise<void>;
+  /**
+   * Stops claiming, aborts the running handlers' signals and waits for them to settle. With `drain`, the
+   * running handlers are left to finish instead; a later `stop()` without it aborts them.
+   */
+  stop(opts?: { drain?: boolean }): Promise<void>;
 }
 
 /** Thrown into a handler's signal when its lease is gone; the job is no longer this worker's. */
@@ -220,12 +223,27 @@ export function createWorker(store: Store, opts: WorkerOptions): Worker {
       });
       loopDone = loop().catch(report);
     },
-    async stop() {
+    async stop(opts = {}) {
+      const abortAll = () => {
+        for (const r of running.values()) r.controller.abort(new Error(`worker ${id} is stopping`));
+      };
+      if (state === 'stopping' && !opts.drain) {
+        // A drain is in progress: stop it short.
+        abortAll();
+        await Promise.allSettled([...running.values()].map((r) => r.done));
+        return;
+      }
       if (state !== 'running') return;
       state = 'stopping';
       unsubscribe?.();
       nudge();
-      for (const r of running.values()) r.controller.abort(new Error(`worker ${id} is stopping`));
+      if (opts.drain) {
+        await loopDone;
+        await Promise.allSettled([...running.values()].map((r) => r.done));
+        state = 'idle';
+        return;
+      }
+      abortAll();
       await loopDone;
       // Claims in flight when stop began may have launched more handlers.
       for (const r of running.values()) r.controller.abort(new Error(`worker ${id} is stopping`));

@@ -44,10 +44,10 @@ export function runnerCommand(program: Command): Command {
       'after',
       `
 A runner without labels takes runs whose jobs ask for none. The steps run as processes on this machine, in
-the workspace's cache folder. On SIGTERM or Ctrl+C the runner stops claiming and stops the runs it has (their
-processes are killed); such a run shows running until the next runner claims it and marks it failed. A second
-signal exits at once. A runner that dies without stopping (SIGKILL, a lost machine) loses its lease after 60 s;
-the next runner then kills what is left of the run's processes on its machine and marks the run failed.
+the workspace's cache folder. On SIGTERM or Ctrl+C the runner stops claiming and lets the runs it has finish;
+a second signal stops them (their processes are killed; the next runner marks them failed) and exits. A runner
+that dies without stopping (SIGKILL, a lost machine) loses its lease after 60 s; the next runner then kills what
+is left of the run's processes on its machine and marks the run failed.
 
 Examples:
   $ gantry runner --workspace ./.gantry --labels linux
@@ -62,14 +62,21 @@ Examples:
       } catch (e) {
         throw startError(e, 'could not start the runner');
       }
-      const stopped = untilSignal();
+      let draining = false;
+      // A second signal while draining stops the runs (killing their processes) before exiting.
+      const stopped = untilSignal(() => {
+        if (!draining) process.exit(130);
+        void runner.stop().finally(() => process.exit(130));
+      });
       const dbUrl = opts.databaseUrl ?? process.env.DATABASE_URL;
       const db = dbUrl ? `PostgreSQL ${redactDatabaseUrl(dbUrl)}` : `SQLite in ${shortPath(workspaceDir)}`;
       const labels = opts.labels?.length ? opts.labels.join(', ') : 'none (takes runs that ask for no labels)';
       print(`Runner ${runner.id} running on ${db}.`);
       print(`Labels: ${labels}; ${opts.concurrency} run${opts.concurrency === 1 ? '' : 's'} at a time. Press Ctrl+C to stop.`);
       const signal = await stopped;
-      printErr(`Received ${signal}; stopping the runs in progress…`);
+      printErr(`Received ${signal}; finishing the runs in progress (send it again to stop them now)…`);
+      draining = true;
+      await runner.drain();
       await runner.stop();
       printErr('Runner stopped.');
     });
