@@ -12,6 +12,7 @@ import { eventsCommand } from './commands/events.js';
 import { loginCommand, whoamiCommand } from './commands/login.js';
 import { pipelineCommand } from './commands/pipeline.js';
 import { runnerCommand } from './commands/runner.js';
+import { stepCommand } from './commands/step.js';
 import { sampleCommand } from './commands/sample.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
@@ -58,6 +59,7 @@ export function createProgram(): Command {
   createCommand(program);
   taskCommand(program);
   pipelineCommand(program);
+  stepCommand(program);
   eventsCommand(program);
   sampleCommand(program);
 
