@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
@@ -11,7 +12,7 @@ import { errorChain, NotAuthenticatedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { builtInTemplatesDir, createScaffolder, SCAFFOLDER_JOB_HANDLERS, type Scaffolder } from './golden-paths/index.js';
 import { cloneUrlOf, createRepoHost, type PushEvent, type RepoHost } from './hosting/index.js';
-import { createPipelines, type Pipelines } from './pipelines/index.js';
+import { createPipelines, createSecretStore, type Pipelines, type SecretStore } from './pipelines/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
 
@@ -35,6 +36,7 @@ export interface Platform {
   repos: RepoHost;
   scaffolder: Scaffolder;
   pipelines: Pipelines;
+  secrets: SecretStore;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ interface Services {
   repos: RepoHost;
   scaffolder: Scaffolder;
   pipelines: Pipelines;
+  secrets: SecretStore;
   /** The server's public base URL; set once known (clone URLs in scaffolder outputs use it). */
   baseUrl: { current: string };
 }
@@ -69,8 +72,10 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
     gitlab: { apiUrl: config.gitlab.url ?? '', ...(config.gitlab.token ? { token: config.gitlab.token } : {}) },
     log,
   });
-  const pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log });
-  return { config, log, store, catalog, repos, scaffolder, pipelines, baseUrl };
+  // Every process that runs pipelines must decrypt with the same key: GANTRY_SECRET_KEY, or the workspace's key file.
+  const secrets = createSecretStore({ store, key: process.env.GANTRY_SECRET_KEY, keyFile: join(config.workspaceDir, 'secret.key') });
+  const pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log, secrets });
+  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, baseUrl };
 }
 
 /**
@@ -161,7 +166,7 @@ function sampleService(catalog: Catalog) {
  */
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const s = await openServices(opts, 'server');
-  const { config, log, store, catalog, repos, scaffolder, pipelines } = s;
+  const { config, log, store, catalog, repos, scaffolder, pipelines, secrets } = s;
   const paths = workspacePaths(config.workspaceDir);
   const tokens = createTokenService(store);
   const sample = sampleService(catalog);
@@ -197,6 +202,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     repos,
     scaffolder,
     pipelines,
+    secrets,
     log,
     version: VERSION,
     sample,
@@ -239,6 +245,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     repos,
     scaffolder,
     pipelines,
+    secrets,
     async stop() {
       if (stopped) return;
       stopped = true;

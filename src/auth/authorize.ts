@@ -34,7 +34,9 @@ export type Action =
   | 'scaffolder.task.create'
   | 'scaffolder.task.cancel'
   | 'pipeline.run.create'
-  | 'pipeline.run.cancel';
+  | 'pipeline.run.cancel'
+  | 'secret.write'
+  | 'secret.delete';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -84,6 +86,9 @@ const RULES: Record<Action, Rule> = {
   // Runs belong to the repository's team: its members start, re-run and cancel them.
   'pipeline.run.create': ownsIt,
   'pipeline.run.cancel': ownsIt,
+  // A team's secrets (owner = the scope's group) belong to its members; global secrets (no owner) to admins.
+  'secret.write': (p, r) => (r.owner ? ownsIt(p, r) : 'only an admin may change global secrets'),
+  'secret.delete': (p, r) => (r.owner ? ownsIt(p, r) : 'only an admin may delete global secrets'),
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */

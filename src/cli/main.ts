@@ -14,6 +14,7 @@ import { pipelineCommand } from './commands/pipeline.js';
 import { runnerCommand } from './commands/runner.js';
 import { stepCommand } from './commands/step.js';
 import { sampleCommand } from './commands/sample.js';
+import { secretCommand } from './commands/secret.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
 import { tokenCommand } from './commands/token.js';
@@ -59,6 +60,7 @@ export function createProgram(): Command {
   createCommand(program);
   taskCommand(program);
   pipelineCommand(program);
+  secretCommand(program);
   stepCommand(program);
   eventsCommand(program);
   sampleCommand(program);

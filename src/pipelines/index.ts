@@ -19,4 +19,5 @@ export {
   type TriggerInput,
 } from './engine/createPipelines.js';
 export type { RunStatus } from './engine/tables.js';
+export { createSecretStore, GLOBAL_SCOPE, type SecretInfo, type SecretStore, type SecretStoreOptions } from './engine/secrets.js';
 export * as model from './model/index.js';

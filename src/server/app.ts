@@ -11,6 +11,7 @@ import { platformRoutes } from './routes/platform.js';
 import { repoRoutes } from './routes/repos.js';
 import { scaffolderRoutes } from './routes/scaffolder.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { secretRoutes } from './routes/secrets.js';
 import { servePortal } from './static.js';
 
 /** Zod issues as Gantry problems: one entry per field, with the field path. */
@@ -51,6 +52,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   repoRoutes(app, deps);
   scaffolderRoutes(app, deps);
   pipelineRoutes(app, deps);
+  secretRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -4,7 +4,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Scaffolder } from '../golden-paths/index.js';
-import type { Pipelines } from '../pipelines/index.js';
+import type { Pipelines, SecretStore } from '../pipelines/index.js';
 import type { RepoHost } from '../hosting/index.js';
 import type { Store } from '../store/index.js';
 
@@ -16,6 +16,7 @@ export interface ServerDeps {
   repos: RepoHost;
   scaffolder: Scaffolder;
   pipelines: Pipelines;
+  secrets: SecretStore;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

@@ -12,6 +12,7 @@ import { isTriggered, resolvePipelineText } from '../model/index.js';
 import type { EffectivePipeline, PipelineEvent } from '../model/types.js';
 import { runPipeline, type Finding } from '../runner/index.js';
 import { createGitSource, type GitSource } from './gitSource.js';
+import type { SecretStore } from './secrets.js';
 import type { PipelineJobTable, PipelineRunTable, PipelineTables, RunStatus } from './tables.js';
 
 import { PIPELINE_FILE } from '../model/index.js';
@@ -123,7 +124,9 @@ export interface PipelinesOptions {
   store: Store;
   repos: RepoHost;
   workspaceDir: string;
-  /** Resolves `{ secret: NAME }` env values on the runner (default: `GANTRY_SECRET_<NAME>` of the runner's environment). */
+  /** The platform's secrets: a run's `{ secret: NAME }` comes from its repository owner's scope, then global. */
+  secrets?: SecretStore;
+  /** The fallback when the store has none (default: `GANTRY_SECRET_<NAME>` of the runner's environment). */
   secret?: (name: string) => string | undefined;
   log?: Logger;
   /** Parallel jobs within one run; default 2. */
@@ -397,19 +400,24 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
       logs.write('checkout', 'checkout', `checking out ${run.sha} (${run.branch}) of ${run.repo}\n`);
       await source.checkout(run.repo, run.sha, checkoutDir, cancel.signal);
       const secrets: Record<string, string> = {};
-      const missing: string[] = [];
+      const missing = new Set<string>();
+      const owner = /:\/\//.test(run.repo) ? null : await ownerOf(run.repo).catch(() => null);
       for (const j of pipeline.jobs) {
         for (const env of [pipeline.env, j.env, ...j.steps.map((s) => s.env)]) {
           for (const v of Object.values(env)) {
             if (typeof v === 'object' && v && 'secret' in v) {
-              const value = secretOf(v.secret);
-              if (value === undefined) missing.push(v.secret);
+              if (Object.hasOwn(secrets, v.secret) || missing.has(v.secret)) continue;
+              const value = (await opts.secrets?.resolve(owner, v.secret)) ?? secretOf(v.secret);
+              if (value === undefined) missing.add(v.secret);
               else secrets[v.secret] = value;
             }
           }
         }
       }
-      if (missing.length > 0) throw new InputError(`secrets not set on runner ${jctx.workerId}: ${[...new Set(missing)].join(', ')} (GANTRY_SECRET_<NAME>)`);
+      if (missing.size > 0) {
+        const scopes = owner ? `${owner} or global` : 'global';
+        throw new InputError(`secrets not set: ${[...missing].join(', ')} (not in ${scopes}, nor GANTRY_SECRET_<NAME> on runner ${jctx.workerId})`);
+      }
       const now = () => nowIso();
       const result = await runPipeline({
         pipeline,

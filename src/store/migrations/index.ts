@@ -4,6 +4,7 @@ import * as m002 from './002_catalog_indexes.js';
 import * as m003 from './003_repos.js';
 import * as m004 from './004_scaffolder.js';
 import * as m005 from './005_pipelines.js';
+import * as m006 from './006_secrets.js';
 
 /** What a migration may branch on. Passed to every migration's `up`. */
 export interface MigrationContext {
@@ -27,6 +28,7 @@ export const migrations: readonly StoreMigration[] = [
   { name: '003_repos', up: m003.up },
   { name: '004_scaffolder', up: m004.up },
   { name: '005_pipelines', up: m005.up },
+  { name: '006_secrets', up: m006.up },
 ];
 
 /** A Kysely migration provider over {@link migrations} that hands each migration the context. */
