@@ -1,8 +1,9 @@
 /**
  * Catalog benchmark (issue #2): generated catalogs of 10k and 100k entities on SQLite and PostgreSQL.
  * Measures time from registering the location to every entity and relation being queryable (the call
- * returns only then), the server's peak memory, and p50/p99 latency of a filtered list, a full-text search,
- * a facet query and a transitive relation query at 1 and 50 concurrent clients, over HTTP.
+ * returns only then), the CPU the server process spent on it, the server's peak memory, and p50/p99 latency
+ * of a filtered list, a full-text search, a facet query and a transitive relation query at 1 and 50
+ * concurrent clients, over HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,7 +22,14 @@ interface Server {
   token: string;
   proc: ChildProcess;
   peakRssMb(): Promise<number>;
+  /** CPU seconds the server process has used so far (all its threads; PostgreSQL's own work is not in it). */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** The 1-minute load average: other work on the machine changes the timings, so each row says how busy it was. */
+async function loadAverage(): Promise<string> {
+  return (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] ?? '?';
 }
 
 async function startServer(workspace: string, db: Db, schema: string): Promise<Server> {
@@ -48,6 +56,12 @@ async function startServer(workspace: string, db: Db, schema: string): Promise<S
       const status = await readFile(`/proc/${proc.pid}/status`, 'utf8');
       const m = /VmHWM:\s+(\d+) kB/.exec(status);
       return m ? Number(m[1]) / 1024 : NaN;
+    },
+    async cpuSeconds() {
+      // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+      const stat = await readFile(`/proc/${proc.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     async stop() {
       proc.kill('SIGTERM');
@@ -88,6 +102,8 @@ async function benchOne(size: number, db: Db, rows: Array<Array<string | number>
   await writeCatalogFiles(entities, filesDir, 1000);
   const server = await startServer(join(work, 'ws'), db, schema);
   try {
+    const loadAvg = await loadAverage();
+    const cpu0 = await server.cpuSeconds();
     const t0 = performance.now();
     const res = await fetch(`${server.url}/api/catalog/locations`, {
       method: 'POST',
@@ -96,8 +112,18 @@ async function benchOne(size: number, db: Db, rows: Array<Array<string | number>
     });
     const body = (await res.json()) as { location: { entityCount: number }; refresh: { problems: unknown[] } };
     const ingestMs = performance.now() - t0;
+    const cpu = (await server.cpuSeconds()) - cpu0;
     if (res.status !== 201) throw new Error(`register failed: ${JSON.stringify(body)}`);
-    rows.push([db, size, body.location.entityCount, fmtMs(ingestMs), `${(await server.peakRssMb()).toFixed(0)} MB`, body.refresh.problems.length]);
+    rows.push([
+      db,
+      size,
+      body.location.entityCount,
+      fmtMs(ingestMs),
+      `${cpu.toFixed(1)} s`,
+      `${(await server.peakRssMb()).toFixed(0)} MB`,
+      body.refresh.problems.length,
+      loadAvg,
+    ]);
 
     const pick = <T>(xs: T[], i: number) => xs[(i * 7919) % xs.length]!;
     const meta = (e: object) => (e as { kind: string; metadata: { name: string; description?: string }; spec?: Record<string, unknown> });
@@ -152,6 +178,10 @@ export async function runCatalogBench(opts: { sizes: number[]; dbs: Db[] }): Pro
       await benchOne(size, db, ingest, latency);
     }
   }
-  printTable('Catalog ingest (register a directory location until everything is queryable)', ['db', 'entities', 'stored', 'ingest to queryable', 'server peak RSS', 'problems'], ingest);
+  printTable(
+    'Catalog ingest (register a directory location until everything is queryable)',
+    ['db', 'entities', 'stored', 'ingest to queryable', 'server CPU', 'server peak RSS', 'problems', 'load avg'],
+    ingest,
+  );
   printTable('Catalog query latency over HTTP', ['db', 'entities', 'query', 'clients', 'p50', 'p99'], latency);
 }

@@ -12,15 +12,15 @@ import {
   type Entity,
   type RelationType,
 } from '../model/index.js';
-import { describeCycle, findCycles, HIERARCHY_RELATIONS } from './findCycles.js';
+import { describeCycle, findCycles } from './findCycles.js';
 import { createGitCheckouts } from './gitCheckouts.js';
 import { facetCounts, listEntities } from './listEntities.js';
 import { loadEntityViews, resolveEntityRef } from './loadEntityViews.js';
 import { isRemoteUrl, normalizeRepoUrl, parseLocationTarget, parseStoredTarget, type ParsedTarget } from './locationTarget.js';
-import { readSource, type SourceSnapshot } from './readSource.js';
+import { openSource, type SourceStream } from './readSource.js';
 import { entityGraph, relatedEntities, withSubgroups } from './relatedEntities.js';
 import type { EntityPage, EntityQuery, EntityView, Filter, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from './views.js';
-import { deleteEntityRows, writeEntities, type Candidate, type WriteResult } from './writeEntities.js';
+import { createEntityWriter, deleteEntityRows, writeEntities, type Candidate, type EntityWriter, type WriteResult } from './writeEntities.js';
 
 export interface CatalogOptions {
   store: Store;
@@ -120,8 +120,8 @@ function capProblems(problems: Problem[]): Problem[] {
   ];
 }
 
-/** The source read before a refresh transaction: its content, or why it could not be read. */
-type SourceRead = { ok: true; snapshot: SourceSnapshot } | { ok: false; error: string };
+/** The source opened before a refresh transaction (its documents stream in during it), or why it could not be read. */
+type SourceRead = { ok: true; source: SourceStream } | { ok: false; error: string };
 
 /**
  * Creates the catalog service over a store. Options are checked here, not on first use. Every mutation is
@@ -173,7 +173,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
 
   async function readLocation(parsed: ParsedTarget): Promise<SourceRead> {
     try {
-      return { ok: true, snapshot: await readSource(parsed, { git, maxFileBytes }) };
+      return { ok: true, source: await openSource(parsed, { git, maxFileBytes }) };
     } catch (e) {
       // Unreadable sources (and file-system errors such as EACCES) become the location's status; bugs propagate.
       if (isGantryError(e)) return { ok: false, error: e.message };
@@ -200,12 +200,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
 
   /** Cycle problems for the hierarchy relations just written (each cycle once). */
   async function cycleProblems(tx: Tx, written: WriteResult): Promise<Problem[]> {
-    const starts = new Set<string>();
-    for (const r of written.changedRelations) {
-      if ((HIERARCHY_RELATIONS as readonly string[]).includes(r.type)) starts.add(r.source);
-    }
-    if (starts.size === 0) return [];
-    return (await findCycles(tx, starts, store.dialect)).map((c) => ({
+    if (written.cycleStarts.length === 0) return [];
+    return (await findCycles(tx, written.cycleStarts, store.dialect)).map((c) => ({
       code: 'cycle',
       path: 'relations',
       message: `relations: expected ${c.type} relations to form a hierarchy, found a cycle: ${describeCycle(c)}`,
@@ -213,12 +209,12 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     }));
   }
 
-  /** The whole refresh of one location, inside tx. */
-  async function applyRefresh(tx: Tx, loc: LocationRow, read: SourceRead, actor: string): Promise<RefreshResult> {
+  /** The whole refresh of one location, inside tx; `before` are events to append ahead of the refresh's own. */
+  async function applyRefresh(tx: Tx, loc: LocationRow, read: SourceRead, actor: string, before: NewEvent[] = []): Promise<RefreshResult> {
     const now = new Date();
     const nowIso = now.toISOString();
     const result: RefreshResult = { added: 0, updated: 0, removed: 0, orphaned: 0, unchanged: 0, problems: [] };
-    const events: NewEvent[] = [];
+    let events: NewEvent[] = [...before];
     let status: 'ok' | 'error' = 'ok';
 
     if (!read.ok) {
@@ -231,26 +227,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
         .executeTakeFirst();
       result.unchanged = Number(kept?.n ?? 0);
     } else {
-      const { snapshot } = read;
-      const candidates: Candidate[] = [];
+      const { source } = read;
       const retainRefs = new Set<string>();
-      for (const { file, doc, derived } of snapshot.documents) {
-        if (doc.entity) {
-          candidates.push({
-            entity: doc.entity,
-            ref: stringifyEntityRef(doc.entity),
-            file,
-            line: doc.position.line,
-            position: doc.position,
-            warnings: doc.problems,
-            ...(derived ? { derived } : {}),
-          });
-        } else {
-          if (doc.ref) retainRefs.add(doc.ref);
-          result.problems.push(...doc.problems);
-        }
-      }
-      result.problems.push(...snapshot.problems);
+      const documentProblems: Problem[] = [];
 
       let denyReason: (entity: Entity, ref: string) => string | null = () => null;
       if (loc.owner) {
@@ -263,26 +242,52 @@ export function createCatalog(opts: CatalogOptions): Catalog {
           return `a location owned by ${owner} may only ingest entities owned by ${owner} or its subgroups (${why})`;
         };
       }
-      const written = await writeEntities(store.dialect, tx, {
-        actor,
-        locationId: loc.id,
-        candidates,
-        denyReason,
-        removal: {
-          onMissing: loc.on_missing,
-          retainRefs,
-          retainFiles: snapshot.retainFiles,
-          retainPrefixes: snapshot.retainPrefixes,
-        },
-        now: nowIso,
+      // The source's documents arrive a chunk at a time and are written as they come: parsing the next
+      // chunk (on worker threads) overlaps writing this one, and only a few chunks are in memory at once.
+      let writer: EntityWriter | null = null;
+      for await (const chunk of source.chunks()) {
+        const candidates: Candidate[] = [];
+        for (const { file, doc, derived } of chunk.documents) {
+          if (doc.entity) {
+            candidates.push({
+              entity: doc.entity,
+              ref: stringifyEntityRef(doc.entity),
+              file,
+              line: doc.position.line,
+              position: doc.position,
+              warnings: doc.problems,
+              ...(derived ? { derived } : {}),
+            });
+          } else {
+            if (doc.ref) retainRefs.add(doc.ref);
+            documentProblems.push(...doc.problems);
+          }
+        }
+        writer ??= createEntityWriter(store.dialect, tx, {
+          actor,
+          locationId: loc.id,
+          denyReason,
+          now: nowIso,
+          // The first chunk's share of the source's text says about how many entities the whole source has.
+          expectedCandidates: Math.round((candidates.length * source.size) / Math.max(1, chunk.size)),
+        });
+        await writer.write(candidates);
+      }
+      writer ??= createEntityWriter(store.dialect, tx, { actor, locationId: loc.id, denyReason, now: nowIso });
+      const written = await writer.finish({
+        onMissing: loc.on_missing,
+        retainRefs,
+        retainFiles: source.retainFiles,
+        retainPrefixes: source.retainPrefixes,
       });
       result.added = written.added;
       result.updated = written.updated;
       result.removed = written.removed;
       result.orphaned = written.orphaned;
       result.unchanged = written.unchanged;
-      result.problems.push(...written.problems, ...(await cycleProblems(tx, written)));
-      events.push(...written.events);
+      // concat, not push(...): a big source has more of these than a call may take arguments.
+      result.problems = result.problems.concat(documentProblems, source.problems(), written.problems, await cycleProblems(tx, written));
+      events = events.concat(written.events);
     }
 
     result.problems = capProblems(result.problems);
@@ -375,14 +380,15 @@ export function createCatalog(opts: CatalogOptions): Catalog {
               created_by: p.userRef,
             })
             .execute();
-          await store.events.append(tx, {
+          // Appended with the refresh's events, at the end: the event log's lock is taken last (see events.append).
+          const created: NewEvent = {
             actor: p.userRef,
             action: 'catalog.location.created',
             subject: `location:${id}`,
             payload: { type: parsed.type, target: canonical, owner, onMissing, refreshIntervalS: interval },
             time: now,
-          });
-          return applyRefresh(tx, await locationRow(id, tx), read, p.userRef);
+          };
+          return applyRefresh(tx, await locationRow(id, tx), read, p.userRef, [created]);
         });
         await refreshStatistics(refresh.added + refresh.updated + refresh.removed);
       } catch (e) {
@@ -391,6 +397,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
           throw new ConflictError(`target: a location for ${canonical} already exists (id ${again.id})`, { cause: e, details: { id: again.id } });
         }
         throw e;
+      } finally {
+        if (read.ok) await read.source.close();
       }
       return { location: await locationView(id), refresh };
     },
@@ -399,7 +407,12 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       const loc = await locationRow(id);
       authorize(p, 'catalog.location.refresh', { owner: loc.owner });
       const read = await readLocation(parseStoredTarget(loc.type, loc.target));
-      const refresh = await store.transaction(async (tx) => applyRefresh(tx, await lockLocation(tx, id), read, p.userRef));
+      let refresh: RefreshResult;
+      try {
+        refresh = await store.transaction(async (tx) => applyRefresh(tx, await lockLocation(tx, id), read, p.userRef));
+      } finally {
+        if (read.ok) await read.source.close();
+      }
       await refreshStatistics(refresh.added + refresh.updated + refresh.removed);
       return { location: await locationView(id), refresh };
     },
