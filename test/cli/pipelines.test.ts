@@ -6,6 +6,7 @@
  * so only the child can take them.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,18 @@ jobs:
     runsOn: [doomed]
     steps:
       - run: sleep 300
+`;
+
+/** Retried once when its runner is lost; the step hangs the first time and passes the second. */
+const PHOENIX = (marker: string) => `name: phoenix
+on: { manual: true }
+retry: { runnerLost: 1 }
+jobs:
+  rise:
+    runsOn: [phoenix]
+    env: { MARKER: "${marker}" }
+    steps:
+      - run: if [ -e "$MARKER" ]; then echo "second attempt"; else touch "$MARKER"; sleep 300; fi
 `;
 
 const BAD = `jobs:
@@ -176,10 +189,11 @@ beforeAll(async () => {
   platform = await startPlatform({ workspaceDir: join(root, 'ws'), port: 0, seedSample: false, builtInTemplates: false, quiet: true });
   admin = { env: { GANTRY_URL: platform.url, GANTRY_TOKEN: platform.adminToken }, cwd: root };
   expect((await api('POST', '/api/catalog/entities', { yaml: ORG, file: 'org.yaml' })).status).toBe(200);
-  for (const name of ['demo', 'labelled', 'doomed', 'broken']) expect((await api('POST', '/api/repos', { name, owner: 'team-a' })).status).toBe(201);
+  for (const name of ['demo', 'labelled', 'doomed', 'phoenix', 'broken']) expect((await api('POST', '/api/repos', { name, owner: 'team-a' })).status).toBe(201);
   await push('demo', { '.gantry/pipeline.yaml': PIPELINE }, ['main', 'fail', 'slow']);
   await push('labelled', { '.gantry/pipeline.yaml': LABELLED });
   await push('doomed', { '.gantry/pipeline.yaml': DOOMED });
+  await push('phoenix', { '.gantry/pipeline.yaml': PHOENIX(join(root, 'phoenix-marker')) });
   await push('broken', { '.gantry/pipeline.yaml': BAD });
   await mkdir(join(root, 'local', '.gantry'), { recursive: true });
   await writeFile(join(root, 'local', '.gantry', 'pipeline.yaml'), PIPELINE);
@@ -533,6 +547,34 @@ describe('gantry runner', () => {
       expect(events.filter((e) => e.action === 'pipeline.run.started')).toHaveLength(1);
       expect(events.map((e) => e.action)).toContain('pipeline.run.finished');
       // The run is failed only after they were killed.
+      expect(await processesOfRun(id)).toEqual([]);
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+    }
+    expect((await second!.child).exitCode).toBe(0);
+  });
+
+  it('a pipeline with retry: { runnerLost: 1 } starts again from the first job on the next runner', async () => {
+    const first = await startRunner('phoenix', ['--lease-ms', '2000']);
+    let second: RunnerChild | undefined;
+    try {
+      const id = (await gantry(['pipeline', 'run', 'phoenix', '--no-wait'], admin)).stdout.trim();
+      await waitFor('the hanging step to run', async () => ((await processesOfRun(id)).length > 0 && existsSync(join(root, 'phoenix-marker')) ? true : undefined));
+      first.child.kill('SIGKILL');
+      await first.child;
+
+      second = await startRunner('phoenix', ['--lease-ms', '2000']);
+      const done = await waitForEnd(id);
+      expect(done).toMatchObject({ status: 'succeeded', runner: second.id, attempt: 2 });
+      expect(done.jobs[0]).toMatchObject({ status: 'succeeded' });
+      const logs = await gantry(['pipeline', 'logs', id], admin);
+      expect(logs.stdout).toContain(`the runner running it (${first.id}) stopped; its lease expired: starting again from the first job (attempt 2)`);
+      expect(logs.stdout).toContain('second attempt');
+      const events = (await api('GET', `/api/events?subject=pipeline-run:${id}`)).body.items as Array<{ action: string; payload: Record<string, unknown> }>;
+      expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['pipeline.run.retried', 'pipeline.run.finished']));
+      expect(events.find((e) => e.action === 'pipeline.run.retried')?.payload).toMatchObject({ attempt: 2, lostRunner: first.id });
+      // The first attempt's processes were killed before the second began.
       expect(await processesOfRun(id)).toEqual([]);
     } finally {
       if (first.child.exitCode === null) first.child.kill('SIGKILL');

@@ -141,6 +141,41 @@ describe('gantry/dependency-audit@1', () => {
     expect(r.rec.step('audit', 'step-1')?.info.reason).toMatch(/^npm audit failed: 405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/refuse\/-\/npm\/v1\/security\/advisories\/bulk$/);
   }, 120_000);
 
+  it('with unreachable: warn, passes with a warning finding that says the dependencies were not audited', async () => {
+    const h = repo(MINIMIST_PROJECT);
+    const r = await h.run(
+      pipeline([
+        job('audit', [step('step-1', { uses: 'gantry/dependency-audit@1', with: { unreachable: 'warn' } })], { env: { npm_config_registry: `${advisories.url}refuse/` } }),
+      ]),
+    );
+    expect(r.status).toBe('succeeded');
+    expect(r.rec.findings.map(({ f }) => f)).toEqual([
+      {
+        rule: 'npm-audit/advisories-unreachable',
+        severity: 'warning',
+        file: 'package-lock.json',
+        line: null,
+        message: expect.stringMatching(/^the dependencies were not audited: npm audit could not get advisories \(405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/refuse\//),
+      },
+    ]);
+    expect(r.rec.log('audit', 'step-1')).toContain('passing because unreachable is warn');
+
+    // The operator's setting on the runner does the same for steps that do not say (the standard pipelines).
+    process.env.GANTRY_AUDIT_UNREACHABLE = 'warn';
+    try {
+      const byRunner = await h.run(
+        pipeline([job('audit', [step('step-1', { uses: 'gantry/dependency-audit@1' })], { env: { npm_config_registry: `${advisories.url}refuse/` } })]),
+      );
+      expect(byRunner.status).toBe('succeeded');
+      expect(byRunner.rec.findings.map(({ f }) => f.rule)).toEqual(['npm-audit/advisories-unreachable']);
+      process.env.GANTRY_AUDIT_UNREACHABLE = 'maybe';
+      const bad = await h.run(pipeline([job('audit', [step('step-1', { uses: 'gantry/dependency-audit@1' })])]));
+      expect(bad.rec.step('audit', 'step-1')?.info.reason).toBe('gantry/dependency-audit@1: GANTRY_AUDIT_UNREACHABLE (on the runner): expected fail or warn, found "maybe"');
+    } finally {
+      delete process.env.GANTRY_AUDIT_UNREACHABLE;
+    }
+  }, 120_000);
+
   it('reports unpinned Python requirements as warnings and passes', async () => {
     const h = repo({ 'requirements.txt': 'flask\nrequests==2.31.0\nnumpy>=1.0  # fast arrays\n-r other.txt\n# comment\nlocal @ file:///src/local\n' });
     const r = await h.run(pipeline([job('audit', [step('step-1', { uses: 'gantry/dependency-audit@1' })])]));

@@ -296,7 +296,7 @@ function printRun(r: RunDetail, findings: FindingView[], artifacts: ArtifactView
     ['Started', r.startedAt],
     ['Finished', r.finishedAt],
     ['Duration', r.startedAt ? durationOf(r.startedAt, r.finishedAt, now) : null],
-    ['Runner', r.runner],
+    ['Runner', r.runner ? `${r.runner}${r.attempt > 1 ? ` (attempt ${r.attempt}: an earlier runner was lost)` : ''}` : null],
     ['Reason', r.reason],
   ]);
   print(out.bold('Jobs:'));

@@ -62,6 +62,8 @@ export interface RunView {
   finishedAt: string | null;
   durationMs: number | null;
   runner: string | null;
+  /** 1 for the first start; more when the run was started again after its runner was lost (`retry`). */
+  attempt: number;
   reason: string | null;
   cancelRequested: boolean;
 }
@@ -160,6 +162,7 @@ function toRunView(r: PipelineRunTable): RunView {
     finishedAt: r.finished_at,
     durationMs: r.started_at && r.finished_at ? Date.parse(r.finished_at) - Date.parse(r.started_at) : null,
     runner: r.runner,
+    attempt: Number(r.attempt),
     reason: r.reason,
     cancelRequested: Number(r.cancel_requested) === 1,
   };
@@ -228,7 +231,10 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
       const t = tx.withTables<PipelineTables>();
       let jobId: string | null = null;
       if (!failedEarly) {
-        const job = await store.queue.enqueue(tx, { type: jobType(labels), payload: { runId: id }, maxAttempts: 2, actor: p.userRef });
+        // One attempt, plus one per retry the pipeline allows when its runner is lost, plus the attempt that
+        // finds the lease expired and marks the run failed.
+        const maxAttempts = (pipeline?.retry?.runnerLost ?? 0) + 2;
+        const job = await store.queue.enqueue(tx, { type: jobType(labels), payload: { runId: id }, maxAttempts, actor: p.userRef });
         jobId = job.id;
       }
       await t
@@ -280,6 +286,48 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
       }
     });
     return toRunView(await loadRun(id));
+  }
+
+  /**
+   * Puts a run whose runner was lost back to the start: jobs and steps pending, the lost attempt's findings and
+   * artifacts gone (its logs stay, followed by a note). Returns the log sequence to continue from.
+   */
+  async function resetForRetry(run: PipelineRunTable, pipeline: EffectivePipeline, attempt: number, why: string): Promise<number> {
+    const runId = run.id;
+    await rm(join(opts.workspaceDir, 'artifacts', runId), { recursive: true, force: true }).catch(() => {});
+    const last = await db().selectFrom('pipeline_logs').select((eb) => eb.fn.max('seq').as('seq')).where('run_id', '=', runId).executeTakeFirst();
+    let seq = Number(last?.seq ?? 0);
+    await store.transaction(async (tx) => {
+      const t = tx.withTables<PipelineTables>();
+      await t.deleteFrom('pipeline_findings').where('run_id', '=', runId).execute();
+      await t.deleteFrom('pipeline_artifacts').where('run_id', '=', runId).execute();
+      for (const j of pipeline.jobs) {
+        await t
+          .updateTable('pipeline_jobs')
+          .set({
+            status: 'pending',
+            reason: null,
+            cache_hit: null,
+            started_at: null,
+            finished_at: null,
+            steps: JSON.stringify(j.steps.map((s) => ({ id: s.id, name: s.name, status: 'pending', exitCode: null, reason: null, durationMs: null }))),
+          })
+          .where('run_id', '=', runId)
+          .where('job_id', '=', j.id)
+          .execute();
+      }
+      await t
+        .insertInto('pipeline_logs')
+        .values({ run_id: runId, seq: ++seq, job_id: 'checkout', step_id: 'checkout', at: nowIso(), chunk: `\n${why}: starting again from the first job (attempt ${attempt})\n` })
+        .execute();
+      await store.events.append(tx, {
+        actor: run.actor,
+        action: 'pipeline.run.retried',
+        subject: `pipeline-run:${runId}`,
+        payload: { repo: run.repo, sha: run.sha, attempt, lostRunner: run.runner, reason: why },
+      });
+    });
+    return seq;
   }
 
   /** Writes step output in batches (one insert per 200 ms or 64 KiB), in order. */
@@ -350,18 +398,26 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
     if (typeof runId !== 'string') throw new InputError('pipeline.run: expected a payload { runId }');
     const run = await loadRun(runId);
     if (TERMINAL.has(run.status)) return { status: run.status };
+    const pipeline = JSON.parse(run.pipeline ?? 'null') as EffectivePipeline | null;
+    let startSeq = 0;
     if (jctx.attempt > 1) {
-      // The runner that had it stopped (killed, machine lost): its lease expired. A run is never resumed half-way.
+      // The runner that had it stopped (killed, machine lost): its lease expired. A run is never resumed half-way:
+      // its orphaned processes are killed, then it starts again from the first job if the pipeline's retry policy
+      // allows, or it is marked failed.
       const { killRunProcesses } = await import('../runner/index.js');
       await killRunProcesses(runId).catch(() => {});
-      await finishRun(runId, 'failed', `the runner running it (${run.runner ?? 'unknown'}) stopped; its lease expired`);
-      return { status: 'failed' };
+      const lost = `the runner running it (${run.runner ?? 'unknown'}) stopped; its lease expired`;
+      const retries = pipeline?.retry?.runnerLost ?? 0;
+      if (jctx.attempt - 1 > retries || Number(run.cancel_requested) === 1) {
+        await finishRun(runId, Number(run.cancel_requested) === 1 ? 'cancelled' : 'failed', retries > 0 ? `${lost} (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : lost);
+        return { status: 'failed' };
+      }
+      startSeq = await resetForRetry(run, pipeline as EffectivePipeline, jctx.attempt, lost);
     }
     if (Number(run.cancel_requested) === 1) {
       await finishRun(runId, 'cancelled', 'cancelled before it started');
       return { status: 'cancelled' };
     }
-    const pipeline = JSON.parse(run.pipeline ?? 'null') as EffectivePipeline | null;
     if (!pipeline) {
       await finishRun(runId, 'failed', 'the run has no pipeline');
       return { status: 'failed' };
@@ -392,7 +448,7 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
         })
         .catch(() => {});
     }, 300);
-    const logs = logWriter(runId, 0);
+    const logs = logWriter(runId, startSeq);
     let findingSeq = 0;
     const pending: Array<Promise<unknown>> = [];
     try {

@@ -19,6 +19,9 @@ export const builtInStepInputs: Record<BuiltInStepId, z.ZodType> = {
     severity: z
       .enum(['low', 'moderate', 'high', 'critical'], { error: 'expected one of low, moderate, high, critical' })
       .optional(),
+    unreachable: z
+      .enum(['fail', 'warn'], { error: 'expected fail or warn' })
+      .optional(),
   }),
   'gantry/policy-gate@1': z.strictObject({}),
 };

@@ -204,6 +204,9 @@ export function resolvePipeline(file: PipelineFile, opts: ResolveOptions = {}): 
     jobs: out,
   };
   if (file.extends !== undefined) pipeline.extends = file.extends;
+  // The team's file decides how its runs are retried; the standard supplies the default.
+  const retry = file.retry ?? standard?.pipeline.retry;
+  if (retry && retry.runnerLost > 0) pipeline.retry = { runnerLost: retry.runnerLost };
   return { pipeline, problems };
 }
 

@@ -11,6 +11,7 @@ import type { Condition, EffectivePipeline, EnvValue, Job, Step } from './types.
 export function renderPipeline(p: EffectivePipeline): string {
   const body: Record<string, unknown> = { name: p.name, on: renderOn(p.on) };
   if (Object.keys(p.env).length > 0) body.env = p.env;
+  if (p.retry) body.retry = p.retry;
   body.jobs = Object.fromEntries(p.jobs.map((job) => [job.id, renderJob(job)]));
 
   const doc = yamlDocument(body, [

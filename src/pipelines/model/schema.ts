@@ -231,6 +231,19 @@ const onSchema = z
   })
   .describe('Triggers. Absent: push to any branch and manual. Present: only the triggers listed.');
 
+export const RETRY_MAX = 2; // GitLab CI allows at most 2 retries; the exported file keeps the same policy.
+
+export const retrySchema = z
+  .strictObject({
+    runnerLost: z
+      .number({ error: `expected a whole number of retries from 0 to ${RETRY_MAX}` })
+      .int({ error: `expected a whole number of retries from 0 to ${RETRY_MAX}` })
+      .min(0, { error: `expected a whole number of retries from 0 to ${RETRY_MAX}` })
+      .max(RETRY_MAX, { error: `expected at most ${RETRY_MAX} retries` })
+      .describe('How many times a run whose runner stopped (killed, machine lost) is started again from the first job once its lease expires (default 0: marked failed).'),
+  })
+  .describe('What happens to a run when its runner is lost.');
+
 const jobIdKey = z.string().regex(JOB_ID_PATTERN, {
   error: 'expected a job id: a letter or _, then letters, digits, _ or - (at most 63 characters)',
 });
@@ -246,6 +259,7 @@ export const pipelineFileSchema = z
     name: z.string({ error: 'expected a display name' }).min(1).optional(),
     on: onSchema.optional(),
     env: envSchema.optional(),
+    retry: retrySchema.optional(),
     remove: jobIdList
       .optional()
       .describe('Jobs of the standard pipeline to leave out (required jobs cannot be removed).'),
@@ -283,6 +297,7 @@ export const standardPipelineSchema = z.strictObject({
   name: z.string().min(1).optional(),
   on: onSchema.optional(),
   env: envSchema.optional(),
+  retry: retrySchema.optional(),
   jobs: z.record(jobIdKey, standardJobSchema),
 });
 

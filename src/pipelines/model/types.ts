@@ -64,6 +64,8 @@ export interface EffectivePipeline {
   extends?: string;
   on: { push?: { branches?: string[] }; manual: boolean };
   env: Record<string, EnvValue>;
+  /** Runs started again when their runner is lost (absent: none; the run is marked failed). */
+  retry?: { runnerLost: number };
   /** In a topological order (every job after the jobs it needs). */
   jobs: Job[];
 }

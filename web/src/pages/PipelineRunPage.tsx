@@ -342,7 +342,10 @@ function RunHeader({ run, now, running, onChange }: { run: RunDetail; now: numbe
           </div>
           <div>
             <dt>Runner</dt>
-            <dd className="mono small">{run.runner ?? <span className="muted">{running ? 'waiting for one' : 'none'}</span>}</dd>
+            <dd className="mono small">
+              {run.runner ?? <span className="muted">{running ? 'waiting for one' : 'none'}</span>}
+              {run.attempt > 1 && <span className="muted" title="An earlier runner was lost; the run started again from the first job."> · attempt {run.attempt}</span>}
+            </dd>
           </div>
         </dl>
       </header>

@@ -30,6 +30,7 @@ const sample = pipelineOf([
   'name: orders-api CI',
   'on: { push: { branches: [main, "release/*"] }, manual: true }',
   'env: { PRICE: "$5", TOKEN: { secret: NPM_TOKEN } }',
+  'retry: { runnerLost: 2 }',
   'jobs:',
   '  lint:',
   '    if: { branches: ["feature/**"] }',
@@ -70,6 +71,7 @@ describe('toGitlabCi', () => {
       { if: '$CI_PIPELINE_SOURCE == "web"', variables: { GANTRY_EVENT: 'manual' } },
     ]);
     expect(ci.variables).toMatchObject({ GANTRY_BRANCH: '$CI_COMMIT_REF_NAME', PRICE: '$$5', TOKEN: '${NPM_TOKEN}' });
+    expect(ci.default).toEqual({ retry: { max: 2, when: ['runner_system_failure', 'stuck_or_timeout_failure'] } });
   });
 
   it('maps jobs: tags, timeout, rules, optional needs of conditional jobs, cache and artifacts', () => {
@@ -100,6 +102,7 @@ describe('toGitlabCi', () => {
     const back = fromGitlabCi(text);
     expect(back.on).toEqual(sample.on);
     expect(back.env).toEqual(sample.env);
+    expect(back.retry).toEqual({ runnerLost: 2 });
     // GitLab keeps neither job display names nor step timeouts, nor the content hash of more than two key files.
     const comparable = (p: EffectivePipeline) =>
       p.jobs.map((j) => ({

@@ -173,6 +173,8 @@ export function toGitlabCi(p: EffectivePipeline): string {
       ...variables(p.env),
     },
   };
+  // A lost runner is GitLab's runner_system_failure (or a job stuck past its timeout with no runner).
+  if (p.retry) ci.default = { retry: { max: p.retry.runnerLost, when: ['runner_system_failure', 'stuck_or_timeout_failure'] } };
   for (const job of p.jobs) ci[names.get(job.id) as string] = exportJob(job, names, depth, conditional);
   return yamlText(yamlDocument(ci, ` ${GENERATED_BY}${p.extends ? `\n Extends ${p.extends}.` : ''}`));
 }
@@ -321,6 +323,7 @@ export function fromGitlabCi(text: string): EffectivePipeline {
   const ci = parse(text) as Record<string, unknown> & {
     workflow?: { name?: string; rules?: Array<{ if?: string }> };
     variables?: Record<string, unknown>;
+    default?: { retry?: { max?: number } };
   };
   const on: EffectivePipeline['on'] = { manual: false };
   for (const rule of ci.workflow?.rules ?? []) {
@@ -357,5 +360,8 @@ export function fromGitlabCi(text: string): EffectivePipeline {
     if (gl.artifacts?.paths) job.artifacts = { paths: gl.artifacts.paths };
     return job;
   });
-  return { name: ci.workflow?.name ?? 'pipeline', on, env: variablesBack(ci.variables), jobs };
+  const back: EffectivePipeline = { name: ci.workflow?.name ?? 'pipeline', on, env: variablesBack(ci.variables), jobs };
+  const retries = ci.default?.retry?.max;
+  if (typeof retries === 'number' && retries > 0) back.retry = { runnerLost: retries };
+  return back;
 }

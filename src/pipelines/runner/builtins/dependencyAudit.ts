@@ -17,6 +17,21 @@ function readThreshold(c: BuiltInContext): Severity {
   return v as Severity;
 }
 
+/**
+ * What to do when the advisory database cannot be asked (an offline or air-gapped registry, a mirror without the
+ * audit endpoint): `fail` (the default: an audit that could not run has not shown the dependencies are safe) or
+ * `warn` (pass, with a warning finding that says the dependencies were not audited). The step's `with.unreachable`
+ * wins; otherwise the runner's GANTRY_AUDIT_UNREACHABLE, which the platform operator sets, not the team.
+ */
+function readUnreachable(c: BuiltInContext): 'fail' | 'warn' {
+  const v = c.with.unreachable ?? process.env.GANTRY_AUDIT_UNREACHABLE ?? 'fail';
+  if (v !== 'fail' && v !== 'warn') {
+    const where = c.with.unreachable !== undefined ? 'with.unreachable' : 'GANTRY_AUDIT_UNREACHABLE (on the runner)';
+    throw new Error(`${where}: expected fail or warn, found ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
@@ -38,7 +53,7 @@ interface Advisory {
   range?: string;
 }
 
-async function auditNpm(c: BuiltInContext, threshold: Severity): Promise<BuiltInResult & { findings: number }> {
+async function auditNpm(c: BuiltInContext, threshold: Severity, unreachable: 'fail' | 'warn'): Promise<BuiltInResult & { findings: number }> {
   const lockfile = path.join(c.cwd, 'package-lock.json');
   if (!(await exists(lockfile)) && !(await exists(path.join(c.cwd, 'npm-shrinkwrap.json')))) {
     c.log('dependency-audit: no package-lock.json; resolving one with npm install --package-lock-only --ignore-scripts');
@@ -47,6 +62,7 @@ async function auditNpm(c: BuiltInContext, threshold: Severity): Promise<BuiltIn
       return { status: 'failed', reason: `npm install --package-lock-only failed (exit code ${r.exitCode ?? r.signal}): see the log`, findings: 0 };
     }
   }
+  const lockfileOf = (await exists(path.join(c.cwd, 'npm-shrinkwrap.json'))) ? path.join(c.cwd, 'npm-shrinkwrap.json') : lockfile;
   const r = await c.exec(['npm', 'audit', '--json', '--package-lock-only']);
   let report: {
     auditReportVersion?: number;
@@ -62,6 +78,12 @@ async function auditNpm(c: BuiltInContext, threshold: Severity): Promise<BuiltIn
   if (report.error) {
     // Fail closed: an audit that could not ask for advisories has not shown the dependencies are safe.
     const why = report.error.summary || report.message || report.error.code || 'unknown error';
+    if (unreachable === 'warn') {
+      const message = `the dependencies were not audited: npm audit could not get advisories (${why})`;
+      c.finding({ rule: 'npm-audit/advisories-unreachable', severity: 'warning', file: rel(c, lockfileOf), line: null, message });
+      c.log(`dependency-audit: warning: ${message}; passing because unreachable is warn`);
+      return { status: 'succeeded', findings: 0 };
+    }
     return { status: 'failed', reason: `npm audit failed: ${why}`, findings: 0 };
   }
   if (report.auditReportVersion !== 2 || typeof report.vulnerabilities !== 'object') {
@@ -145,6 +167,7 @@ export function dependencyAuditStep(): BuiltInStep {
   return {
     async run(c) {
       const threshold = readThreshold(c);
+      const unreachable = readUnreachable(c);
       const hasNpm = await exists(path.join(c.cwd, 'package.json'));
       const requirements = (await readdir(c.cwd))
         .filter((f) => /^requirements.*\.txt$/.test(f))
@@ -156,7 +179,7 @@ export function dependencyAuditStep(): BuiltInStep {
       }
       let result: BuiltInResult = { status: 'succeeded' };
       if (hasNpm) {
-        const r = await auditNpm(c, threshold);
+        const r = await auditNpm(c, threshold, unreachable);
         result = { status: r.status, ...(r.reason ? { reason: r.reason } : {}) };
       }
       if (requirements.length) await auditPython(c, requirements);
