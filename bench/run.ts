@@ -2,12 +2,13 @@
  * `npm run bench`: runs the benchmarks and prints Markdown tables. Options:
  *   --sizes 10000,100000   catalog sizes (default both)
  *   --db sqlite,postgres   databases (default both; PostgreSQL from TEST_DATABASE_URL)
- *   --only catalog,scaffolder,pipelines  which benchmarks (default all)
+ *   --only catalog,scaffolder,pipelines,environments  which benchmarks (default all)
  * Results go in docs/benchmarks.md with the date and the machine.
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCatalogBench } from './catalog/catalog.bench.js';
+import { runEnvironmentsBench } from './environments/environments.bench.js';
 import { runPipelinesBench } from './pipelines/pipelines.bench.js';
 import { runScaffolderBench } from './scaffolder/scaffolder.bench.js';
 
@@ -15,7 +16,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     db: { type: 'string', default: 'sqlite,postgres' },
-    only: { type: 'string', default: 'catalog,scaffolder,pipelines' },
+    only: { type: 'string', default: 'catalog,scaffolder,pipelines,environments' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -26,3 +27,4 @@ const only = new Set(values.only.split(','));
 if (only.has('catalog')) await runCatalogBench({ sizes, dbs });
 if (only.has('scaffolder')) await runScaffolderBench({ dbs });
 if (only.has('pipelines')) await runPipelinesBench();
+if (only.has('environments')) await runEnvironmentsBench();

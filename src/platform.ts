@@ -12,7 +12,10 @@ import { errorChain, NotAuthenticatedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { builtInTemplatesDir, createScaffolder, SCAFFOLDER_JOB_HANDLERS, type Scaffolder } from './golden-paths/index.js';
 import { cloneUrlOf, createRepoHost, type PushEvent, type RepoHost } from './hosting/index.js';
-import { createPipelines, createSecretStore, type Pipelines, type SecretStore } from './pipelines/index.js';
+import { environmentTools, localRuntime } from './environments/assemble.js';
+import { createLocalDriver, type LocalDriver } from './environments/drivers/local/index.js';
+import { createEnvironments, createEnvRepo, type Environments, type LocalRuntime } from './environments/index.js';
+import { createPipelines, createSecretStore, loadPlatformKey, type Pipelines, type SecretStore } from './pipelines/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
 
@@ -37,6 +40,9 @@ export interface Platform {
   scaffolder: Scaffolder;
   pipelines: Pipelines;
   secrets: SecretStore;
+  environments: Environments;
+  /** The local router's port (deployed workloads: http://<component>.<env>.localhost:<port>); null without deployments. */
+  routerPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ interface Services {
   scaffolder: Scaffolder;
   pipelines: Pipelines;
   secrets: SecretStore;
+  environments: Environments;
   /** The server's public base URL; set once known (clone URLs in scaffolder outputs use it). */
   baseUrl: { current: string };
 }
@@ -75,7 +82,31 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
   // Every process that runs pipelines must decrypt with the same key: GANTRY_SECRET_KEY, or the workspace's key file.
   const secrets = createSecretStore({ store, key: process.env.GANTRY_SECRET_KEY, keyFile: join(config.workspaceDir, 'secret.key') });
   const pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log, secrets });
-  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, baseUrl };
+  const environments = environmentsFor({ config, log, store, catalog, repos, pipelines }, undefined);
+  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, environments, baseUrl };
+}
+
+/** The environments domain of a process; with a runtime (the server's local driver) it also takes deploy jobs. */
+function environmentsFor(s: Pick<Services, 'config' | 'log' | 'store' | 'catalog' | 'repos' | 'pipelines'>, runtime: LocalRuntime | undefined, routerPort?: number): Environments {
+  const { config } = s;
+  const platformKey = loadPlatformKey({ key: process.env.GANTRY_SECRET_KEY, keyFile: join(config.workspaceDir, 'secret.key') });
+  return createEnvironments({
+    store: s.store,
+    catalog: s.catalog,
+    repos: s.repos,
+    pipelines: s.pipelines,
+    envRepo: createEnvRepo(s.repos),
+    tools: environmentTools({
+      workspaceDir: config.workspaceDir,
+      platformKey,
+      ...(config.resourcesPostgresUrl ? { postgresUrl: config.resourcesPostgresUrl } : {}),
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      ...(routerPort ? { routerPort } : {}),
+    }),
+    workspaceDir: config.workspaceDir,
+    ...(runtime ? { runtime } : {}),
+    log: s.log,
+  });
 }
 
 /**
@@ -88,6 +119,8 @@ function startWorker(s: Services, concurrency: number, runner: { labels: string[
   const workers = [
     createWorker(s.store, { handlers: CATALOG_JOB_HANDLERS(s.catalog), concurrency, onError }),
     createWorker(s.store, { handlers: SCAFFOLDER_JOB_HANDLERS(s.scaffolder), concurrency: s.config.scaffolderConcurrency, onError }),
+    // Releases from green runs anywhere; deploys only in the process whose local driver runs the workloads.
+    createWorker(s.store, { handlers: s.environments.jobHandlers(), concurrency: 4, leaseMs: 120_000, onError }),
   ];
   if (runner) workers.push(startRunnerWorker(s, runner));
   for (const w of workers) w.start();
@@ -167,6 +200,12 @@ function sampleService(catalog: Catalog) {
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const s = await openServices(opts, 'server');
   const { config, log, store, catalog, repos, scaffolder, pipelines, secrets } = s;
+  let driver: LocalDriver | null = null;
+  if (config.deployments) {
+    driver = await createLocalDriver({ dir: config.workspaceDir, routerPort: config.routerPort, log });
+    s.environments = environmentsFor(s, localRuntime(driver), driver.routerPort);
+  }
+  const { environments } = s;
   const paths = workspacePaths(config.workspaceDir);
   const tokens = createTokenService(store);
   const sample = sampleService(catalog);
@@ -203,6 +242,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     scaffolder,
     pipelines,
     secrets,
+    environments,
     log,
     version: VERSION,
     sample,
@@ -223,12 +263,22 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       log.warn('could not queue catalog refreshes after a push', { repo: e.repo, error: errorChain(err) }),
     );
     pipelines.onPush(e).catch((err) => log.warn('could not start pipeline runs after a push', { repo: e.repo, error: errorChain(err) }));
+    environments.onPush(e).catch((err) => log.warn('could not tear down previews after a push', { repo: e.repo, error: errorChain(err) }));
   });
+  // What a previous run of the platform left running is adopted or stopped; what is desired runs.
+  if (driver) {
+    void environments
+      .recover()
+      .then((r) => log.info('deployed workloads recovered', { adopted: r.adopted, deployed: r.deployed, stopped: r.stopped, failed: r.failed.length }))
+      .catch((e) => log.warn('could not recover deployed workloads', { error: errorChain(e) }));
+  }
   const worker = config.worker
     ? startWorker(s, config.workerConcurrency, config.runner ? { labels: config.runnerLabels, concurrency: config.runnerConcurrency } : null)
     : null;
   const scheduler = setInterval(() => {
     catalog.refreshDue().catch((e) => log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
+    environments.expirePreviews().catch((e) => log.warn('scheduler: expirePreviews failed', { error: errorChain(e) }));
+    if (driver) environments.reconcileAll().catch((e) => log.warn('scheduler: reconcile failed', { error: errorChain(e) }));
   }, config.schedulerIntervalMs);
   scheduler.unref();
   log.info('gantry is up', { url, database: store.dialect, workspace: config.workspaceDir });
@@ -246,6 +296,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     scaffolder,
     pipelines,
     secrets,
+    environments,
+    routerPort: driver?.routerPort ?? null,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -256,6 +308,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await worker?.stop();
+      await driver?.stop();
       await store.close();
     },
   };

@@ -36,7 +36,12 @@ export type Action =
   | 'pipeline.run.create'
   | 'pipeline.run.cancel'
   | 'secret.write'
-  | 'secret.delete';
+  | 'secret.delete'
+  | 'environment.create'
+  | 'environment.delete'
+  | 'deployment.create'
+  | 'deployment.approve'
+  | 'deployment.override-freeze';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -48,6 +53,8 @@ export interface Resource {
   userRef?: string;
   /** The location reads the server's own file system (a file, a directory, a local or file:// repository). */
   localSource?: boolean;
+  /** The environment type an environment or deployment action concerns. */
+  environmentType?: string;
 }
 
 type Rule = (p: Principal, r: Resource) => boolean | string;
@@ -89,6 +96,19 @@ const RULES: Record<Action, Rule> = {
   // A team's secrets (owner = the scope's group) belong to its members; global secrets (no owner) to admins.
   'secret.write': (p, r) => (r.owner ? ownsIt(p, r) : 'only an admin may change global secrets'),
   'secret.delete': (p, r) => (r.owner ? ownsIt(p, r) : 'only an admin may delete global secrets'),
+  // Teams make and remove their own development and preview environments; staging and production are the
+  // platform's (admins).
+  'environment.create': (p, r) =>
+    r.environmentType === 'development' || r.environmentType === 'preview' ? ownsIt(p, r) : `only an admin may create a ${r.environmentType ?? 'shared'} environment`,
+  'environment.delete': (p, r) =>
+    r.environmentType === 'development' || r.environmentType === 'preview' ? ownsIt(p, r) : `only an admin may delete a ${r.environmentType ?? 'shared'} environment`,
+  // A component's team deploys, promotes and rolls it back (owner = the component's owner).
+  'deployment.create': ownsIt,
+  // Approving: any member of the component's team, or of the environment's owning team; never the requester
+  // (checked by the engine, for admins too).
+  'deployment.approve': ownsIt,
+  // Deploying into a freeze window is an admin's decision, recorded with its reason.
+  'deployment.override-freeze': () => 'only an admin may deploy during a freeze window',
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */

@@ -309,6 +309,20 @@ export class ApiClient {
   delete(path: string): Promise<void> {
     return this.request<void>('DELETE', path);
   }
+
+  /** Opens a text/event-stream; resolves to its body once the server answered 200. */
+  async stream(path: string, query?: RequestOptions['query']): Promise<AsyncIterable<Uint8Array>> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'user-agent': userAgent() };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await fetch(this.urlFor(path, query), { headers });
+    } catch (e) {
+      throw new UnreachableError(this.url, describeFetchFailure(e), e);
+    }
+    if (!res.ok || !res.body) throw new ApiError(problemFrom(res, res.headers.get('content-type') ?? '', await res.text().catch(() => '')));
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
 }
 
 function problemFrom(res: Response, type: string, text: string): ProblemDetails {

@@ -15,6 +15,7 @@ import { runnerCommand } from './commands/runner.js';
 import { stepCommand } from './commands/step.js';
 import { sampleCommand } from './commands/sample.js';
 import { secretCommand } from './commands/secret.js';
+import { deployCommands, envCommand } from './commands/deploy.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
 import { tokenCommand } from './commands/token.js';
@@ -61,6 +62,8 @@ export function createProgram(): Command {
   taskCommand(program);
   pipelineCommand(program);
   secretCommand(program);
+  envCommand(program);
+  deployCommands(program);
   stepCommand(program);
   eventsCommand(program);
   sampleCommand(program);

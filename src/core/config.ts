@@ -49,6 +49,14 @@ export const PlatformConfigSchema = z.object({
   github: z.object({ apiUrl: z.string().url().default('https://api.github.com'), token: z.string().min(1).optional() }).default({ apiUrl: 'https://api.github.com' }),
   /** GitLab base URL (e.g. https://gitlab.example.com) and token for publish:gitlab. */
   gitlab: z.object({ url: z.string().url().optional(), token: z.string().min(1).optional() }).default({}),
+  /** The local router of deployed workloads (`http://<component>.<env>.localhost:<port>`); 0 picks a free one. */
+  routerPort: z.number().int().min(0).max(65535).default(7080),
+  /** Run deployed workloads in this process (`gantry up`); false: no router, no deploy jobs here. */
+  deployments: z.boolean().default(true),
+  /** PostgreSQL server on which postgres resources get a role and database; unset: a SQLite file each. */
+  resourcesPostgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+  /** Redis server whose databases 1-15 redis resources get; unset: redis resources cannot be provisioned. */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
 });
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
@@ -70,6 +78,9 @@ export function loadConfig(options: Partial<PlatformConfigInput>, env: NodeJS.Pr
   if (env.GANTRY_GITLAB_TOKEN || env.GANTRY_GITLAB_URL) {
     fromEnv.gitlab = { ...(env.GANTRY_GITLAB_URL ? { url: env.GANTRY_GITLAB_URL } : {}), ...(env.GANTRY_GITLAB_TOKEN ? { token: env.GANTRY_GITLAB_TOKEN } : {}) };
   }
+  if (env.GANTRY_ROUTER_PORT) fromEnv.routerPort = Number(env.GANTRY_ROUTER_PORT);
+  if (env.GANTRY_RESOURCES_POSTGRES_URL) fromEnv.resourcesPostgresUrl = env.GANTRY_RESOURCES_POSTGRES_URL;
+  if (env.GANTRY_REDIS_URL) fromEnv.redisUrl = env.GANTRY_REDIS_URL;
   const merged = { workspaceDir: '.gantry', ...fromEnv, ...stripUndefined(options) };
   const parsed = PlatformConfigSchema.safeParse(merged);
   if (!parsed.success) {
@@ -80,7 +91,9 @@ export function loadConfig(options: Partial<PlatformConfigInput>, env: NodeJS.Pr
     }));
     throw new InputError(`invalid configuration: ${problems.map((p) => p.message).join('; ')}`, { problems });
   }
-  return { ...parsed.data, workspaceDir: resolve(parsed.data.workspaceDir) };
+  // A server on any free port (tests, several platforms on one machine) puts its router on any free port too.
+  const routerPort = merged.routerPort === undefined && parsed.data.port === 0 ? 0 : parsed.data.routerPort;
+  return { ...parsed.data, routerPort, workspaceDir: resolve(parsed.data.workspaceDir) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -7,6 +7,7 @@ export {
   createPipelines,
   PIPELINE_FILE,
   RUN_JOB_PREFIX,
+  RUN_SUCCEEDED_JOB,
   type ArtifactView,
   type FindingView,
   type JobView,
@@ -19,5 +20,5 @@ export {
   type TriggerInput,
 } from './engine/createPipelines.js';
 export type { RunStatus } from './engine/tables.js';
-export { createSecretStore, GLOBAL_SCOPE, type SecretInfo, type SecretStore, type SecretStoreOptions } from './engine/secrets.js';
+export { createSecretStore, loadPlatformKey, GLOBAL_SCOPE, type SecretInfo, type SecretStore, type SecretStoreOptions } from './engine/secrets.js';
 export * as model from './model/index.js';

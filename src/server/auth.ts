@@ -7,7 +7,7 @@ import type { AppEnv } from './context.js';
 // Webhooks prove themselves with their shared secret (checked by their routes), not with an API token.
 const PUBLIC = new Set(['/api/health', '/api/openapi.json', '/api/pipelines/schema.json', '/api/webhooks/github', '/api/webhooks/gitlab']);
 /** Streams that browsers open with EventSource, which cannot send headers. */
-const QUERY_TOKEN_PATHS = (path: string): boolean => path === '/api/events/stream' || /^\/api\/(tasks|pipelines\/runs)\/[^/]+\/stream$/.test(path);
+const QUERY_TOKEN_PATHS = (path: string): boolean => path === '/api/events/stream' || (/^\/api\/(tasks|pipelines\/runs)\/[^/]+\/stream$/.test(path) || /^\/api\/environments\/[^/]+\/components\/[^/]+\/logs$/.test(path));
 
 /**
  * Authenticates every /api request (fail-closed: no token, no access) and puts the principal on the context.

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../auth/authorize.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Catalog } from '../catalog/index.js';
+import type { Environments } from '../environments/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Scaffolder } from '../golden-paths/index.js';
 import type { Pipelines, SecretStore } from '../pipelines/index.js';
@@ -17,6 +18,8 @@ export interface ServerDeps {
   scaffolder: Scaffolder;
   pipelines: Pipelines;
   secrets: SecretStore;
+  /** Absent in tests of other domains. */
+  environments?: Environments;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

@@ -1,3 +1,4 @@
+import { checkWindow } from '../../environments/model/freeze.js';
 import { checkTemplateSpec } from '../../golden-paths/model/template.js';
 import { isRecord } from './entity.js';
 import { describeValue, type FindingList, type Segment } from './finding.js';
@@ -98,10 +99,13 @@ function checkFreezeWindows(value: unknown, at: Segment[], out: FindingList): vo
     }
     for (const key of ['start', 'end'] as const) {
       if (win[key] === undefined) {
-        out.error('missing_field', [...winAt, key], `expected the window's ${key} (ISO time or cron-like), found nothing`, 'parent');
+        out.error('missing_field', [...winAt, key], `expected the window's ${key} (an ISO time, or a weekly day and UTC time such as "Fri 16:00"), found nothing`, 'parent');
       } else if (typeof win[key] !== 'string' || win[key].length === 0) {
-        out.error('wrong_type', [...winAt, key], `expected a non-empty string (ISO time or cron-like), found ${describeValue(win[key])}`);
+        out.error('wrong_type', [...winAt, key], `expected an ISO time or a weekly day and UTC time such as "Fri 16:00", found ${describeValue(win[key])}`);
       }
+    }
+    if (typeof win.start === 'string' && typeof win.end === 'string' && win.start && win.end) {
+      for (const f of checkWindow({ start: win.start, end: win.end })) out.error('invalid_value', [...winAt, f.field], f.message);
     }
     if (win.reason !== undefined && typeof win.reason !== 'string') {
       out.error('wrong_type', [...winAt, 'reason'], `expected a string, found ${describeValue(win.reason)}`);

@@ -325,7 +325,7 @@ describe('Environment kind', () => {
         order: 3,
         requiredApprovals: 2,
         ttl: '72h',
-        freezeWindows: [{ start: '2025-12-20T00:00:00Z', end: '2026-01-02T00:00:00Z', reason: 'holidays' }, { start: '0 18 * * 5', end: '0 6 * * 1' }],
+        freezeWindows: [{ start: '2025-12-20T00:00:00Z', end: '2026-01-02T00:00:00Z', reason: 'holidays' }, { start: 'Fri 18:00', end: 'Mon 06:00' }],
         settings: { replicas: 2 },
       }),
     );
@@ -341,10 +341,11 @@ describe('Environment kind', () => {
         order: 'first',
         requiredApprovals: -1,
         ttl: '3 days',
-        freezeWindows: [{ start: '2025-12-20' }, 'x'],
+        freezeWindows: [{ start: '2025-12-20' }, 'x', { start: '0 18 * * 5', end: 'Mon 06:00' }],
         settings: [],
       }),
     );
+    expect(problems.find((p) => p.path === 'spec.freezeWindows[2].start')?.message).toMatch(/expected an ISO time such as 2026-12-24T00:00:00Z, or a weekly day and UTC time such as "Fri 16:00", found "0 18 \* \* 5"$/);
     expect(errors(problems)).toEqual([
       ['wrong_type', 'spec.type'],
       ['wrong_type', 'spec.driver'],
@@ -353,6 +354,7 @@ describe('Environment kind', () => {
       ['wrong_type', 'spec.ttl'],
       ['missing_field', 'spec.freezeWindows[0].end'],
       ['wrong_type', 'spec.freezeWindows[1]'],
+      ['invalid_value', 'spec.freezeWindows[2].start'],
       ['wrong_type', 'spec.settings'],
     ]);
     expect(problems[0]?.message).toBe('spec.type: expected one of development, staging, production, preview, found "qa"');

@@ -19,6 +19,8 @@ import { PIPELINE_FILE } from '../model/index.js';
 export { PIPELINE_FILE };
 /** Queue job types: `pipeline.run` for runs any runner may take, `pipeline.run:<label,...>` for labelled ones. */
 export const RUN_JOB_PREFIX = 'pipeline.run';
+/** Queued when a run succeeds; the environments domain turns it into a release (and an auto-deploy). */
+export const RUN_SUCCEEDED_JOB = 'pipeline.succeeded';
 const LOG_FLUSH_MS = 200;
 const LOG_FLUSH_BYTES = 64 * 1024;
 const MAX_RUNNER_LABELS = 6;
@@ -114,6 +116,8 @@ export interface Pipelines {
   logs(id: string, q?: { after?: number; jobId?: string; limit?: number }): Promise<LogChunk[]>;
   findings(id: string): Promise<FindingView[]>;
   artifacts(id: string): Promise<ArtifactView[]>;
+  /** Where a run's artifact is stored (the first job's, when several jobs kept that path). */
+  artifactFile(id: string, path: string): Promise<{ file: string; sha256: string; size: number } | null>;
   cancel(p: Principal, id: string): Promise<RunView>;
   rerun(p: Principal, id: string): Promise<RunView>;
   /** The effective pipeline of a repository at a branch (for `gantry pipeline render`). */
@@ -390,6 +394,11 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
           jobs: Object.fromEntries(jobs.map((j) => [j.job_id, j.status])),
         },
       });
+      // What follows a green run (a release and its auto-deploy, src/environments) is a durable job queued with
+      // the run's end, so it happens even when the run ended on a runner in another process.
+      if (status === 'succeeded') {
+        await store.queue.enqueue(tx, { type: RUN_SUCCEEDED_JOB, payload: { runId: id }, idempotencyKey: `${RUN_SUCCEEDED_JOB}:${id}`, actor: run.actor });
+      }
     });
   }
 
@@ -608,6 +617,11 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
       await loadRun(id);
       const rows = await db().selectFrom('pipeline_findings').selectAll().where('run_id', '=', id).orderBy('job_id').orderBy('step_id').orderBy('seq').execute();
       return rows.map((r) => ({ jobId: r.job_id, stepId: r.step_id, tool: r.tool, rule: r.rule, severity: r.severity as Finding['severity'], file: r.file ?? '', line: r.line === null ? null : Number(r.line), message: r.message }));
+    },
+
+    async artifactFile(id, path) {
+      const row = await db().selectFrom('pipeline_artifacts').selectAll().where('run_id', '=', id).where('path', '=', path).orderBy('job_id').executeTakeFirst();
+      return row ? { file: row.stored_at, sha256: row.sha256, size: Number(row.size) } : null;
     },
 
     async artifacts(id) {

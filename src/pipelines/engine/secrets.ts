@@ -111,12 +111,16 @@ function aad(scope: string, name: string): Buffer {
   return Buffer.from(`${scope}\0${name}`, 'utf8');
 }
 
+/** The platform's key: GANTRY_SECRET_KEY (base64) when given, else the workspace's key file (created once). */
+export function loadPlatformKey(opts: { key?: string | Buffer; keyFile?: string }): Buffer {
+  if (opts.key !== undefined && opts.key !== '') return decodeKey(opts.key, 'GANTRY_SECRET_KEY');
+  if (opts.keyFile) return loadKeyFile(opts.keyFile);
+  throw new InputError('expected a key or a keyFile');
+}
+
 export function createSecretStore(opts: SecretStoreOptions): SecretStore {
   const { store } = opts;
-  let key: Buffer;
-  if (opts.key !== undefined && opts.key !== '') key = decodeKey(opts.key, 'GANTRY_SECRET_KEY');
-  else if (opts.keyFile) key = loadKeyFile(opts.keyFile);
-  else throw new InputError('createSecretStore: expected a key or a keyFile');
+  const key = loadPlatformKey(opts);
   const db = () => store.db.withTables<SecretTables>();
 
   function encrypt(scope: string, name: string, value: string): Pick<SecretTable, 'iv' | 'tag' | 'ciphertext'> {
