@@ -3,7 +3,9 @@ import { ErrorPanel } from './components/ErrorPanel.js';
 import { LiveUpdatesProvider } from './live.js';
 import { CatalogPage } from './pages/CatalogPage.js';
 import { CreatePage } from './pages/CreatePage.js';
+import { DeploymentsPage } from './pages/DeploymentsPage.js';
 import { EntityPage } from './pages/EntityPage.js';
+import { EnvironmentsPage } from './pages/EnvironmentsPage.js';
 import { LocationsPage } from './pages/LocationsPage.js';
 import { PipelineRunPage } from './pages/PipelineRunPage.js';
 import { PipelinesPage } from './pages/PipelinesPage.js';
@@ -41,6 +43,12 @@ function Routes() {
   if (pathname === '/pipelines' || pathname === '/pipelines/') return <PipelinesPage />;
   const run = matchRoute('/pipelines/runs/:id', pathname);
   if (run) return <PipelineRunPage key={run.id} id={run.id ?? ''} />;
+  if (pathname === '/environments' || pathname === '/environments/') return <EnvironmentsPage />;
+  const deployments = matchRoute('/environments/:env/:component', pathname);
+  if (deployments) {
+    const { env = '', component = '' } = deployments;
+    return <DeploymentsPage key={`${env}/${component}`} environment={env} component={component} />;
+  }
   return (
     <div className="page">
       <h1>Page not found</h1>

@@ -8,6 +8,7 @@ import type { EntityView, GraphEdge, GraphNode, LocationType, LocationView, Refr
 import type { DryRunResult, TaskLogLine, TaskStatus, TaskView, TemplateDetail, TemplateSummary } from '../../src/golden-paths/index.js';
 import type { RepoView } from '../../src/hosting/index.js';
 import type { ArtifactView, FindingView, LogChunk, RunDetail, RunStatus, RunView } from '../../src/pipelines/index.js';
+import type { DeploymentStatus, DeploymentView, MatrixView, ReleaseDiffView, ReleaseView } from '../../src/environments/index.js';
 type CatalogLocation = LocationView;
 
 // The API answers with the server's own types: imported, never restated (type-only: nothing of the
@@ -36,6 +37,18 @@ export type {
 } from '../../src/golden-paths/index.js';
 export type { RepoView } from '../../src/hosting/index.js';
 export type { ArtifactView, FindingView, JobView, LogChunk, RunDetail, RunStatus, RunView, StepView } from '../../src/pipelines/index.js';
+export type {
+  DeploymentAction,
+  DeploymentStatus,
+  DeploymentView,
+  EnvironmentView,
+  FreezeWindow,
+  MatrixCell,
+  MatrixView,
+  ReleaseDiffView,
+  ReleaseView,
+  RuntimeState,
+} from '../../src/environments/index.js';
 
 export type Role = 'admin' | 'member' | 'viewer';
 
@@ -114,6 +127,37 @@ export interface ListEntitiesQuery {
   order?: 'asc' | 'desc';
   limit?: number;
   cursor?: string;
+}
+
+export interface ListDeploymentsQuery {
+  /** A component's name (`orders-api`). */
+  component?: string;
+  environment?: string;
+  status?: DeploymentStatus;
+  limit?: number;
+}
+
+export interface DeployInput {
+  component: string;
+  environment: string;
+  /** A release id; the component's newest release when left out. */
+  release?: string;
+  /** Why a freeze window is overridden (admins only); recorded with the deployment. */
+  overrideFreeze?: string;
+}
+
+export interface PromoteInput {
+  component: string;
+  /** The environment to promote into; the release comes from the one before it in the order. */
+  to: string;
+  overrideFreeze?: string;
+}
+
+export interface RollbackInput {
+  component: string;
+  environment: string;
+  /** A release id; the release the environment ran before when left out. */
+  to?: string;
 }
 
 /** A failed API call: the problem+json fields, or a synthesised problem when the API could not be reached. */
@@ -400,4 +444,61 @@ export class ApiClient {
   pipelineRunStreamUrl(id: string, after = 0): string {
     return `${this.baseUrl}/pipelines/runs/${encodeURIComponent(id)}/stream${queryString({ access_token: this.token, after: after || undefined })}`;
   }
+
+  /** Component x environment: what should run, the newest deployment and what runs now, per cell. */
+  environmentMatrix(signal?: AbortSignal): Promise<MatrixView> {
+    return this.request('GET', '/environments/matrix', { signal });
+  }
+
+  /** A component's releases, newest first. */
+  listReleases(query: { component?: string; limit?: number } = {}, signal?: AbortSignal): Promise<{ items: ReleaseView[] }> {
+    return this.request('GET', `/releases${queryString({ component: query.component, limit: query.limit })}`, { signal });
+  }
+
+  getRelease(id: string, signal?: AbortSignal): Promise<ReleaseView> {
+    return this.request('GET', `/releases/${encodeURIComponent(id)}`, { signal });
+  }
+
+  /** What `id` has that `from` has not: commits and changed workload fields. */
+  releaseDiff(id: string, from: string, signal?: AbortSignal): Promise<ReleaseDiffView> {
+    return this.request('GET', `/releases/${encodeURIComponent(id)}/diff${queryString({ from })}`, { signal });
+  }
+
+  /** Deployments, newest first. */
+  listDeployments(query: ListDeploymentsQuery = {}, signal?: AbortSignal): Promise<{ items: DeploymentView[] }> {
+    const qs = queryString({ component: query.component, environment: query.environment, status: query.status, limit: query.limit });
+    return this.request('GET', `/deployments${qs}`, { signal });
+  }
+
+  /** 202: queued, or awaiting approval; 409 during a freeze without an (allowed) override. */
+  deploy(input: DeployInput): Promise<DeploymentView> {
+    return this.request('POST', '/deployments', { body: input });
+  }
+
+  promote(input: PromoteInput): Promise<DeploymentView> {
+    return this.request('POST', '/deployments/promote', { body: input });
+  }
+
+  rollback(input: RollbackInput): Promise<DeploymentView> {
+    return this.request('POST', '/deployments/rollback', { body: input });
+  }
+
+  /** 409 when the requester approves their own deployment. */
+  approveDeployment(id: string): Promise<DeploymentView> {
+    return this.request('POST', `/deployments/${encodeURIComponent(id)}/approve`);
+  }
+
+  /** The last `tail` lines a running workload wrote. */
+  workloadLogs(environment: string, component: string, tail: number, signal?: AbortSignal): Promise<{ lines: string[] }> {
+    return this.request('GET', `${workloadPath(environment, component)}/logs${queryString({ tail })}`, { signal });
+  }
+
+  /** URL of a workload's log stream: the last `tail` lines, then each new one (`data: <line>`). */
+  workloadLogStreamUrl(environment: string, component: string, tail: number): string {
+    return `${this.baseUrl}${workloadPath(environment, component)}/logs${queryString({ tail, follow: 1, access_token: this.token })}`;
+  }
+}
+
+function workloadPath(environment: string, component: string): string {
+  return `/environments/${encodeURIComponent(environment)}/components/${encodeURIComponent(component)}`;
 }

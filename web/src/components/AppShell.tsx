@@ -28,6 +28,7 @@ const NAV: NavItem[] = [
   },
   { to: '/create', label: 'Create', active: (p) => p.startsWith('/create') },
   { to: '/pipelines', label: 'Pipelines', active: (p) => p.startsWith('/pipelines') },
+  { to: '/environments', label: 'Environments', active: (p) => p.startsWith('/environments') },
   { to: '/tasks', label: 'Tasks', active: (p) => p.startsWith('/tasks') },
   { to: '/locations', label: 'Locations', active: (p) => p.startsWith('/locations') },
 ];

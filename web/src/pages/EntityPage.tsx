@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { EntityView, Relation } from '../api.js';
 import { EntityRefLink } from '../components/EntityRefLink.js';
 import { ComponentRuns } from '../components/ComponentRuns.js';
+import { EnvComponentRow } from '../components/EnvComponentRow.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { ProblemList } from '../components/ProblemList.js';
 import { RawDocument } from '../components/RawDocument.js';
@@ -208,6 +209,7 @@ function EntityDetails({ view }: { view: EntityView }) {
 
       <div className="entity-grid">
         <div className="entity-main">
+          {kind.toLowerCase() === 'component' && <EnvComponentRow entityRef={view.ref} />}
           {kind.toLowerCase() === 'component' && <ComponentRuns entityRef={view.ref} />}
 
           <section className="card" aria-labelledby="relations-title">
