@@ -249,10 +249,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
   });
 
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const srv = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(srv));
-    srv.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const srv = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(srv));
+      srv.once('error', reject);
+    });
+  } catch (e) {
+    // Nothing of this start may outlive it: the router and the store close with the failure.
+    await driver?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   s.baseUrl.current = config.publicUrl ?? url;

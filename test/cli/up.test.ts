@@ -79,7 +79,7 @@ describe('gantry up', () => {
     const first = spawnGantry(['up', '--port', '0', '--no-sample', '--workspace', 'ws-a'], root);
     started.push(first);
     const [, port] = await waitForOutput(first, /Gantry is running at http:\/\/127\.0\.0\.1:(\d+)/);
-    const second = await gantry(['up', '--port', port!, '--no-sample', '--workspace', 'ws-b'], { cwd: root });
+    const second = await gantry(['up', '--port', port!, '--router-port', '0', '--no-sample', '--workspace', 'ws-b'], { cwd: root });
     expect(second.exitCode).toBe(1);
     expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the address is already in use`);
     first.kill('SIGINT');

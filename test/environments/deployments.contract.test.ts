@@ -288,6 +288,36 @@ describe.each(DATABASES)('environments and deployments ($name)', (database) => {
     expect((await c.call('GET', '/api/environments/staging/drift', alice)).body.items).toEqual([]);
   });
 
+  it('a green pipeline run on the default branch makes a release from its bundle and deploys it to the first environment', async () => {
+    const entity = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: auto-svc
+  annotations: { gantry.dev/repo: auto }
+spec: { type: service, lifecycle: experimental, owner: group:default/team-a }
+`;
+    expect((await c.call('POST', '/api/catalog/entities', admin(), { yaml: entity, file: 'auto.yaml' })).status).toBe(200);
+    expect((await c.call('POST', '/api/repos', admin(), { name: 'auto', owner: 'team-a' })).status).toBe(201);
+    const pipeline = `name: auto
+on: { push: { branches: [main] } }
+jobs:
+  build:
+    steps:
+      - run: tar -czf release.tar.gz server.mjs
+    artifacts: { paths: [release.tar.gz] }
+`;
+    const sha = await c.push('auto', { 'server.mjs': SERVER, 'score.yaml': score('auto').replace('name: hello', 'name: auto-svc'), '.gantry/pipeline.yaml': pipeline }, 'first');
+    const deployment = await c.waitFor('the auto-deploy', async () => {
+      const items = (await c.call('GET', '/api/deployments?component=auto-svc', alice)).body.items as Json[];
+      return items.find((x) => ['succeeded', 'failed', 'rolled_back'].includes(x.status));
+    });
+    expect(deployment).toMatchObject({ environment: 'dev', action: 'auto', status: 'succeeded', release: { sha } });
+    const release = (await c.call('GET', `/api/releases/${deployment.releaseId}`, alice)).body;
+    expect(release.artifactSource).toMatch(/^pipeline:/);
+    expect(release.pipelineRunId).toBe(release.artifactSource.slice('pipeline:'.length));
+    expect(JSON.parse((await viaRouter(platform.routerPort!, 'auto-svc.dev.localhost')).body).version).toBe('auto');
+  });
+
   it('previews: one per branch with a TTL, torn down when the branch is deleted', async () => {
     await c.push('hello', { 'score.yaml': score('preview') }, 'try something', 'feature/try');
     const created = await c.call('POST', '/api/environments', alice, { name: 'pr-try', type: 'preview', owner: 'team-a', component: 'hello', branch: 'feature/try', ttl: '2h' });

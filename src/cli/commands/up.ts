@@ -70,6 +70,7 @@ export function upCommand(program: Command): Command {
     .option('--workspace <dir>', 'workspace folder: database, git cache, logs, admin token', './.gantry')
     .option('--database-url <url>', 'use PostgreSQL instead of the SQLite file (default: $DATABASE_URL)')
     .option('--no-sample', 'do not load the sample organisation on first start')
+    .option('--router-port <n>', 'port of the router to deployed workloads (default 7080, or $GANTRY_ROUTER_PORT; 0 picks a free one)', integerOption(0, 65535))
     .addHelpText(
       'after',
       `
@@ -81,7 +82,7 @@ Examples:
   $ gantry up --port 8080 --host 0.0.0.0 --no-sample
   $ gantry up --database-url postgres://gantry@db.internal/gantry`,
     )
-    .action(async (opts: { port: number; host: string; workspace: string; databaseUrl?: string; sample: boolean }) => {
+    .action(async (opts: { port: number; host: string; workspace: string; databaseUrl?: string; sample: boolean; routerPort?: number }) => {
       const workspaceDir = resolve(opts.workspace);
       const { startPlatform } = await import('../../platform.js');
       let platform;
@@ -92,6 +93,7 @@ Examples:
           host: opts.host,
           databaseUrl: opts.databaseUrl,
           seedSample: opts.sample,
+          ...(opts.routerPort !== undefined ? { routerPort: opts.routerPort } : {}),
         });
       } catch (e) {
         throw startError(e, 'could not start Gantry', opts.host, opts.port);
@@ -104,6 +106,7 @@ Examples:
       print(`  Portal:    ${platform.url}/`);
       print(`  API:       ${platform.url}/api  (OpenAPI: ${platform.url}/api/openapi.json)`);
       print(`  Workspace: ${shortPath(workspaceDir)}  (${db})`);
+      if (platform.routerPort !== null) print(`  Services:  http://<component>.<environment>.localhost:${platform.routerPort}  (deployed workloads)`);
       if (!existsSync(new URL('../../../web/dist/index.html', import.meta.url))) {
         print(out.yellow('  The portal is not built yet: run `npm run build:web`, then restart. The API works already.'));
       }

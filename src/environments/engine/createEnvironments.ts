@@ -152,6 +152,15 @@ function parseDurationText(text: string): number | undefined {
   return Number(m[1]) * (m[2] === 'd' ? 86_400_000 : m[2] === 'h' ? 3_600_000 : 60_000);
 }
 
+/** A command for the local driver only, when the container's own entrypoint is not something it can run. */
+const LOCAL_COMMAND = 'gantry.dev/local-command';
+
+function localCommandOf(w: ScoreWorkload): string[] | undefined {
+  const text = w.metadata.annotations?.[LOCAL_COMMAND];
+  const words = text?.trim().split(/\s+/).filter(Boolean);
+  return words && words.length > 0 ? words : undefined;
+}
+
 function invalid(path: string, message: string): InputError {
   return new InputError(`${path}: ${message}`, { problems: [{ code: 'invalid_input', path, message, severity: 'error' }] });
 }
@@ -443,6 +452,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
   }
 
   /** The workload resolved for an environment; `provision` false (kubernetes) leaves resource values to a Secret. */
+  // (On the local driver, the gantry.dev/local-command annotation replaces the first container's command.)
   async function resolvedWorkload(env: EnvironmentSpec, r: ReleaseTable, provision: boolean): Promise<ResolvedWorkload> {
     const workload = JSON.parse(r.workload) as ScoreWorkload;
     const provisioned: Record<string, ProvisionedResource> = {};
@@ -455,6 +465,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       }
     }
     const envs = provision ? tools.resolve(workload, provisioned, { environment: env.name, component: r.component }) : null;
+    const localCommand = env.driver === 'local' ? localCommandOf(workload) : undefined;
     const annotations: Record<string, string> = { ...(workload.metadata.annotations ?? {}) };
     if (r.owner) annotations['gantry.dev/owner'] = r.owner;
     return {
@@ -464,7 +475,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       sha: r.sha,
       artifactDigest: r.artifact_digest,
       annotations,
-      containers: Object.entries(workload.containers).map(([name, c]) => {
+      containers: Object.entries(workload.containers).map(([name, c], i) => {
         let env: Record<string, string>;
         let secretEnv: string[];
         if (envs) {
@@ -482,8 +493,8 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
         return {
           name,
           image: c.image,
-          ...(c.command ? { command: c.command } : {}),
-          ...(c.args ? { args: c.args } : {}),
+          ...(i === 0 && localCommand ? { command: localCommand } : c.command ? { command: c.command } : {}),
+          ...(c.args && !(i === 0 && localCommand) ? { args: c.args } : {}),
           env,
           secretEnv,
           ...(c.resources ? { resources: c.resources } : {}),
@@ -603,7 +614,9 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
     if (env.driver === 'local') {
       const workload = JSON.parse(release.workload) as ScoreWorkload;
       for (const [name, ctr] of Object.entries(workload.containers)) {
-        if (!ctr.command?.length) throw invalid(`containers.${name}.command`, `the local driver runs a command from the release's files; ${SCORE_FILE} of ${release.id} has none`);
+        if (!ctr.command?.length && !localCommandOf(workload)) {
+          throw invalid(`containers.${name}.command`, `the local driver runs a command from the release's files; ${SCORE_FILE} of ${release.id} has neither a command nor the ${LOCAL_COMMAND} annotation`);
+        }
       }
     }
     const rollback = action === 'rollback';
@@ -735,21 +748,28 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
     const runId = (job.payload as { runId?: unknown } | null)?.runId;
     if (typeof runId !== 'string') throw new InputError('pipeline.succeeded: expected a payload { runId }');
     const run = await opts.pipelines.getRun(runId);
-    if (!run.componentRef || /:\/\//.test(run.repo)) return { skipped: 'no hosted component' };
+    if (/:\/\//.test(run.repo)) return { skipped: 'not a hosted repository' };
     const info = await repos.get(run.repo).catch(() => null);
     if (!info) return { skipped: 'repository gone' };
+    const scoreText = await gitIn(run.repo, ['cat-file', 'blob', `${run.sha}:${SCORE_FILE}`]).catch(() => null);
+    if (scoreText === null) return { skipped: `no ${SCORE_FILE}` };
+    // The component: the one the repository's catalog-info.yaml declares, else the catalog Component named like
+    // the workload, if it is built from this repository.
+    let componentRef = run.componentRef;
+    if (!componentRef) {
+      const name = tools.parseScore(scoreText, SCORE_FILE).workload?.metadata.name;
+      const c = name ? await component(name).catch(() => null) : null;
+      if (!c || c.repo !== run.repo) return { skipped: 'no catalog component for this repository' };
+      componentRef = c.ref;
+    }
+    const compName = componentRef.replace(/^component:(default\/)?/, '').split('/').pop() as string;
     const envs = await allEnvironments();
-    const previews = envs.filter((e) => e.spec.type === 'preview' && e.view.component && e.spec.branch === run.branch && `component:default/${e.view.component}` === run.componentRef);
+    const previews = envs.filter((e) => e.spec.type === 'preview' && e.view.component === compName && e.spec.branch === run.branch && e.spec.repo === run.repo);
     const onMain = run.branch === info.defaultBranch;
     if (!onMain && previews.length === 0) return { skipped: 'not the default branch' };
-    const hasScore = await gitIn(run.repo, ['cat-file', '-e', `${run.sha}:${SCORE_FILE}`]).then(
-      () => true,
-      () => false,
-    );
-    if (!hasScore) return { skipped: `no ${SCORE_FILE}` };
     const actor: Principal = { ...SYSTEM, userRef: run.actor };
     const existing = await db().selectFrom('releases').selectAll().where('pipeline_run_id', '=', runId).executeTakeFirst();
-    const release = existing ? toReleaseView(existing) : await createRelease(SYSTEM, { component: run.componentRef, runId });
+    const release = existing ? toReleaseView(existing) : await createRelease(SYSTEM, { component: componentRef, runId });
     const targets = onMain ? envs.filter((e) => e.spec.type !== 'preview').slice(0, 1) : previews;
     for (const t of targets) {
       const already = await db().selectFrom('deployments').select('id').where('release_id', '=', release.id).where('environment', '=', t.spec.name).executeTakeFirst();
@@ -857,6 +877,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
     async createEnvironment(p, input) {
       const name = String(input.name ?? '').toLowerCase();
       if (!NAME.test(name)) throw invalid('name', `expected a DNS-1123 label (lower-case letters, digits and -, at most 63), found ${JSON.stringify(input.name)}`);
+      if (name === 'environments') throw invalid('name', 'expected another name: "environments" is the folder of the environment entities in the environment repository');
       const types: EnvironmentType[] = ['development', 'staging', 'production', 'preview'];
       if (!types.includes(input.type)) throw invalid('type', `expected one of ${types.join(', ')}, found ${JSON.stringify(input.type)}`);
       if (!input.owner) throw invalid('owner', 'expected the owning team (a group), found nothing');

@@ -225,7 +225,7 @@ export async function createRouter(o: RouterOptions): Promise<Router> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') {
-        const message = `routerPort: port ${o.port} on ${host} is already in use by another process; choose another router port or stop that process`;
+        const message = `routerPort: port ${o.port} on ${host} is already in use by another process; choose another router port (gantry up --router-port N, or GANTRY_ROUTER_PORT) or stop that process`;
         reject(new ConflictError(message, { problems: [{ code: 'port_in_use', path: 'routerPort', message }] }));
       } else if (e.code === 'EACCES') {
         const message = `routerPort: not allowed to listen on port ${o.port} on ${host} (ports below 1024 need privileges)`;
