@@ -112,6 +112,20 @@ describe.each(DATABASES)('environments and deployments ($name)', (database) => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('an environment from any catalog location works before the environment repository exists', async () => {
+    const legacy = `apiVersion: gantry.dev/v1alpha1
+kind: Environment
+metadata: { name: legacy }
+spec: { type: development, owner: team-a, driver: local, order: 99 }
+`;
+    expect((await c.call('POST', '/api/catalog/entities', admin(), { yaml: legacy, file: 'legacy.yaml' })).status).toBe(200);
+    const drift = await c.call('GET', '/api/environments/legacy/drift', alice);
+    expect(drift.status).toBe(200);
+    expect(drift.body.items).toEqual([]);
+    expect((await c.call('GET', '/api/environments/matrix', alice)).body.environments.map((e: Json) => e.name)).toEqual(['legacy']);
+    expect((await c.call('DELETE', '/api/environments/legacy', admin())).status).toBe(204);
+  });
+
   it('creates environments through the API, committed to the environment repository; teams make only development and previews', async () => {
     const denied = await c.call('POST', '/api/environments', alice, { name: 'production', type: 'production', owner: 'team-a', order: 3, requiredApprovals: 1 });
     expect(denied.status).toBe(403);

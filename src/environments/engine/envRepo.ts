@@ -71,7 +71,28 @@ function authorEnv(p: Principal): Record<string, string> {
 export function createEnvRepo(repos: RepoHost, name = 'environments'): EnvRepo {
   const gitDir = () => repos.pathOf(name);
 
+  let exists = false;
+  async function ensure(): Promise<void> {
+    if (exists) return;
+    try {
+      await repos.get(name);
+    } catch {
+      try {
+        await repos.create(SYSTEM, { name, owner: null, description: 'Desired state of every environment (GitOps); written by Gantry.' });
+      } catch (e) {
+        // Another process created it first.
+        await repos.get(name).catch(() => {
+          throw e;
+        });
+      }
+    }
+    exists = true;
+  }
+
+  /** The head of main; null before the first commit (or before the repository exists). */
   async function head(): Promise<string | null> {
+    if (!exists && !(await repos.get(name).then(() => true, () => false))) return null;
+    exists = true;
     return (await repos.refs(name)).get(REF) ?? null;
   }
 
@@ -107,20 +128,7 @@ export function createEnvRepo(repos: RepoHost, name = 'environments'): EnvRepo {
 
   return {
     name,
-    async ensure() {
-      try {
-        await repos.get(name);
-      } catch {
-        try {
-          await repos.create(SYSTEM, { name, owner: null, description: 'Desired state of every environment (GitOps); written by Gantry.' });
-        } catch (e) {
-          // Another process created it first.
-          await repos.get(name).catch(() => {
-            throw e;
-          });
-        }
-      }
-    },
+    ensure,
     head,
     async read(path, at) {
       const rev = at ?? (await head());
@@ -138,6 +146,7 @@ export function createEnvRepo(repos: RepoHost, name = 'environments'): EnvRepo {
       return out.split('\n').filter(Boolean);
     },
     async commit(changes, message, author) {
+      await ensure();
       const session = await repos.beginPush(author, name);
       try {
         for (let attempt = 1; ; attempt++) {
