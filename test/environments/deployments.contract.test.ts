@@ -348,6 +348,29 @@ jobs:
     expect(await envRepoFile('environments/pr-try.yaml')).toBeNull();
   });
 
+  it('a preview past its TTL is torn down completely', async () => {
+    await c.push('hello', { 'score.yaml': score('short') }, 'short-lived', 'feature/short');
+    const created = await c.call('POST', '/api/environments', alice, { name: 'pr-short', type: 'preview', owner: 'team-a', component: 'hello', branch: 'feature/short', ttl: '30m' });
+    expect((await waitDeployment(created.body.deployment.id)).status).toBe('succeeded');
+    expect(await platform.environments.expirePreviews(new Date(Date.now() + 10 * 60_000))).toEqual([]);
+    expect(await platform.environments.expirePreviews(new Date(Date.now() + 31 * 60_000))).toEqual(['pr-short']);
+    expect((await c.call('GET', '/api/environments/pr-short', alice)).status).toBe(404);
+    expect((await viaRouter(platform.routerPort!, 'hello.pr-short.localhost')).status).toBe(404);
+    expect(await envRepoFile('pr-short/hello/release.yaml')).toBeNull();
+    const events = (await c.call('GET', '/api/events?subject=environment:pr-short', admin())).body.items as Json[];
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['environment.created', 'environment.deleted']));
+  });
+
+  it('a release whose artifact went missing is refused before anything changes', async () => {
+    const r = (await c.call('POST', '/api/releases', alice, { component: 'hello', branch: 'main' })).body;
+    await rm(join(dir, 'ws', 'releases', `${r.id}.tar.gz`));
+    const before = (await run('git', ['--git-dir', join(dir, 'ws', 'repos', 'environments.git'), 'rev-parse', 'main'])).stdout;
+    const d = await c.call('POST', '/api/deployments', alice, { component: 'hello', environment: 'dev', release: r.id });
+    expect(d.status).toBe(409);
+    expect(d.body.detail).toBe(`the artifact of release ${r.id} is missing (releases/${r.id}.tar.gz); create a new release`);
+    expect((await run('git', ['--git-dir', join(dir, 'ws', 'repos', 'environments.git'), 'rev-parse', 'main'])).stdout).toBe(before);
+  });
+
   it('a kubernetes environment gets validated manifests committed in a layout Argo CD and Flux sync', async () => {
     expect((await c.call('POST', '/api/environments', admin(), { name: 'k8s-prod', type: 'production', owner: 'team-a', driver: 'kubernetes', order: 90 })).status).toBe(201);
     const d = await c.call('POST', '/api/deployments', admin(), { component: 'hello', environment: 'k8s-prod', release: v1.id });

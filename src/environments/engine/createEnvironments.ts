@@ -138,8 +138,8 @@ export interface Environments {
   /** At start-up: what a previous platform left running is adopted or stopped, and what is desired runs. */
   recover(): Promise<{ adopted: number; deployed: number; stopped: number; failed: string[] }>;
   logs(environment: string, component: string, opts: { tail: number; follow: boolean; signal?: AbortSignal }): AsyncIterable<string>;
-  /** Previews past their TTL are torn down. */
-  expirePreviews(): Promise<string[]>;
+  /** Previews past their TTL (at `at`, default now) are torn down; returns their names. */
+  expirePreviews(at?: Date): Promise<string[]>;
   /** A deleted branch tears down its previews. */
   onPush(e: PushEvent): Promise<void>;
   /** Queue handlers: deploys (only where the runtime is) and releases from green pipeline runs. */
@@ -1099,10 +1099,11 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       return opts.runtime.logs(environmentName.toLowerCase(), comp.toLowerCase(), o);
     },
 
-    async expirePreviews() {
+    async expirePreviews(at) {
       const gone: string[] = [];
+      const t = (at ?? now()).getTime();
       for (const e of await allEnvironments()) {
-        if (e.spec.type !== 'preview' || !e.view.expiresAt || Date.parse(e.view.expiresAt) > now().getTime()) continue;
+        if (e.spec.type !== 'preview' || !e.view.expiresAt || Date.parse(e.view.expiresAt) > t) continue;
         try {
           await deleteEnvironment(SYSTEM, e.spec.name);
           gone.push(e.spec.name);
