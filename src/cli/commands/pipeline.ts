@@ -6,7 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { Problem } from '../../core/errors.js';
 import type { ArtifactView, FindingView, JobView, LogChunk, model, RunDetail, RunStatus, RunView, StepView } from '../../pipelines/index.js';
-import { ApiError, connect, UnreachableError, type ApiClient, type GlobalOptions } from '../client.js';
+import { connect, type ApiClient, type GlobalOptions } from '../client.js';
+import { abortable, sleep, transient } from '../follow.js';
 import { CliError, SilentFailure, UsageError } from '../errors.js';
 import { integerOption } from '../options.js';
 import { err, formatAge, formatDuration, out, print, printErr, printFields, printJson, printTable, renderProblem, type Styles } from '../output.js';
@@ -53,25 +54,6 @@ function stateText(status: string, styles: Styles = out): string {
 }
 
 // ------------------------------------------------------------------------------------------------ following
-
-/** Rejects with the signal's reason when it aborts first. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return abortable(new Promise<void>((resolve) => setTimeout(resolve, ms)), signal);
-}
-
-/** A failure worth retrying while following: the server did not answer or said it is briefly unavailable. */
-function transient(e: unknown): boolean {
-  return e instanceof UnreachableError || (e instanceof ApiError && (e.status === 502 || e.status === 503 || e.status === 504));
-}
 
 /** Every output chunk after `after` (of one job when given), following the pages. */
 async function fetchLogs(client: ApiClient, id: string, after: number, jobId?: string): Promise<LogChunk[]> {

@@ -1,7 +1,8 @@
 /** `gantry task list|show|logs|cancel`: scaffolder tasks (runs of a golden path) and their logs. */
 import { Option, type Command } from 'commander';
 import type { TaskLogLine, TaskStatus, TaskView } from '../../golden-paths/index.js';
-import { ApiError, connect, UnreachableError, type ApiClient, type GlobalOptions } from '../client.js';
+import { connect, type ApiClient, type GlobalOptions } from '../client.js';
+import { abortable, sleep, transient } from '../follow.js';
 import { SilentFailure } from '../errors.js';
 import { integerOption } from '../options.js';
 import { err, formatAge, formatDuration, out, print, printErr, printFields, printJson, printTable, type Styles } from '../output.js';
@@ -66,25 +67,6 @@ async function fetchLogs(client: ApiClient, id: string, after: number): Promise<
     if (page.items.length < LOG_PAGE || !last) return all;
     after = last.seq;
   }
-}
-
-/** Rejects with the signal's reason when it aborts first. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return abortable(new Promise<void>((resolve) => setTimeout(resolve, ms)), signal);
-}
-
-/** A failure worth retrying while following: the server did not answer or said it is briefly unavailable. */
-function transient(e: unknown): boolean {
-  return e instanceof UnreachableError || (e instanceof ApiError && (e.status === 502 || e.status === 503 || e.status === 504));
 }
 
 export interface FollowOptions {
