@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { DeploymentView, EnvironmentView, MatrixView, ReleaseView } from '../../environments/index.js';
 import { connect, type ApiClient, type GlobalOptions } from '../client.js';
 import { UsageError } from '../errors.js';
+import { transient } from '../follow.js';
 import { err, formatAge, formatDuration, out, print, printErr, printFields, printJson, printTable } from '../output.js';
 
 const WAITING = new Set(['queued', 'deploying']);
@@ -31,9 +32,16 @@ async function follow(client: ApiClient, d: DeploymentView, json: boolean): Prom
   const deadline = Date.now() + 10 * 60_000;
   while (WAITING.has(cur.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 400));
-    cur = await client.get<DeploymentView>(`/api/deployments/${encodeURIComponent(cur.id)}`);
+    try {
+      cur = await client.get<DeploymentView>(`/api/deployments/${encodeURIComponent(cur.id)}`);
+    } catch (e) {
+      // A server restarting must not lose the user's place: the deployment goes on without us.
+      if (!transient(e)) throw e;
+      continue;
+    }
     show(cur);
   }
+  if (WAITING.has(cur.status)) printErr(err.yellow(`${cur.id} is still ${cur.status}; follow it with gantry deployments --component ${cur.component}`));
   return cur;
 }
 
