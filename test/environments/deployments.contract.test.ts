@@ -302,6 +302,20 @@ spec: { type: development, owner: team-a, driver: local, order: 99 }
     expect((await c.call('GET', '/api/environments/staging/drift', alice)).body.items).toEqual([]);
   });
 
+  it('GitOps: an admin changing the desired state with a git push is reconciled to it', async () => {
+    const releases = (await c.call('GET', '/api/releases?component=hello', alice)).body.items as Json[];
+    const v2 = releases.find((r) => r.workload.containers.main.variables.VERSION === 'v2');
+    const file = parseYaml((await envRepoFile('staging/hello/release.yaml'))!);
+    expect(file.spec.release).toBe(v1.id);
+    file.spec.release = v2.id;
+    await c.push('environments', { 'staging/hello/release.yaml': (await import('yaml')).stringify(file) }, 'Move staging to v2 by hand');
+    const drift = (await c.call('GET', '/api/environments/staging/drift', alice)).body;
+    expect(drift.items).toEqual([expect.objectContaining({ component: 'hello', desired: v2.id, actual: v1.id })]);
+    await c.call('POST', '/api/environments/staging/reconcile', admin());
+    expect(JSON.parse((await viaRouter(platform.routerPort!, 'hello.staging.localhost')).body).version).toBe('v2');
+    expect((await c.call('GET', '/api/environments/staging/drift', alice)).body.items).toEqual([]);
+  });
+
   it('a green pipeline run on the default branch makes a release from its bundle and deploys it to the first environment', async () => {
     const entity = `apiVersion: backstage.io/v1alpha1
 kind: Component
