@@ -418,8 +418,25 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
 
   const desiredPath = (env: string, comp: string) => `${env}/${comp}/release.yaml`;
 
-  async function desiredOf(env: string, comp: string, at?: string): Promise<{ releaseId: string; deployment: string; sha: string; since: string; by: string } | null> {
-    const text = await envRepo.read(desiredPath(env, comp), at);
+  type Desired = { releaseId: string; deployment: string; sha: string; since: string; by: string };
+
+  async function desiredOf(env: string, comp: string, at?: string): Promise<Desired | null> {
+    return desiredFrom(await envRepo.read(desiredPath(env, comp), at));
+  }
+
+  /** Every component's desired release in one environment, read with one git process. */
+  async function desiredIn(env: string): Promise<Map<string, Desired>> {
+    const comps = await desiredComponents(env);
+    const texts = await envRepo.readMany(comps.map((c) => desiredPath(env, c)));
+    const out = new Map<string, Desired>();
+    for (const c of comps) {
+      const d = desiredFrom(texts.get(desiredPath(env, c)) ?? null);
+      if (d) out.set(c, d);
+    }
+    return out;
+  }
+
+  function desiredFrom(text: string | null): Desired | null {
     if (!text) return null;
     const doc = parseYaml(text) as { spec?: { release?: string; deployment?: string; sha?: string; at?: string; by?: string } };
     if (!doc?.spec?.release) return null;
@@ -1040,11 +1057,26 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       const byComponent = new Map<string, MatrixView['components'][number]>();
       for (const c of comps) if (!byComponent.has(c.component)) byComponent.set(c.component, { component: c.component, componentRef: c.component_ref, owner: c.owner, cells: {} });
       const cache = new Map<string, ReleaseTable | null>();
+      // The newest deployment per (component, environment), in one query.
+      const latestRows = new Map<string, DeploymentTable>();
+      const newest = db()
+        .selectFrom('deployments')
+        .select((eb) => ['environment', 'component', eb.fn.max('requested_at').as('at')])
+        .groupBy(['environment', 'component'])
+        .as('m');
+      const rows = await db()
+        .selectFrom('deployments as d')
+        .innerJoin(newest, (j) => j.onRef('m.environment', '=', 'd.environment').onRef('m.component', '=', 'd.component').onRef('m.at', '=', 'd.requested_at'))
+        .selectAll('d')
+        .orderBy('d.id')
+        .execute();
+      for (const d of rows) latestRows.set(`${d.environment}/${d.component}`, d);
       for (const e of envs) {
         const runtime = e.spec.driver === 'local' ? await runtimeOf(e.spec.name) : new Map<string, RuntimeState>();
+        const desiredHere = await desiredIn(e.spec.name);
         for (const row of byComponent.values()) {
-          const desired = await desiredOf(e.spec.name, row.component);
-          const latestRow = await db().selectFrom('deployments').selectAll().where('component', '=', row.component).where('environment', '=', e.spec.name).orderBy('requested_at', 'desc').executeTakeFirst();
+          const desired = desiredHere.get(row.component) ?? null;
+          const latestRow = latestRows.get(`${e.spec.name}/${row.component}`);
           const rt = runtime.get(row.component) ?? (desired && e.spec.driver === 'kubernetes' ? { state: 'committed' as const, releaseId: desired.releaseId, pid: null, restarts: 0, memoryBytes: null, startedAt: null } : null);
           const cell: MatrixCell = {
             desired: desired ? { releaseId: desired.releaseId, sha: desired.sha, since: desired.since, by: desired.by } : null,

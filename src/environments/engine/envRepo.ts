@@ -18,6 +18,8 @@ export interface EnvRepo {
   head(): Promise<string | null>;
   /** A file's text at `at` (default: the head of main); null when it does not exist. */
   read(path: string, at?: string): Promise<string | null>;
+  /** Several files' text at the head of main in one git process; missing files are absent from the map. */
+  readMany(paths: string[]): Promise<Map<string, string>>;
   /** Paths of the files under `prefix` (a folder, no trailing slash) at the head of main. */
   list(prefix?: string): Promise<string[]>;
   /**
@@ -56,6 +58,16 @@ async function run(gitDir: string, args: string[], opts: { input?: string; env?:
     const err = e as { stderr?: string; shortMessage?: string; message: string };
     throw new UnavailableError(`git ${args[0] ?? ''} in the environment repository failed: ${(err.stderr || err.shortMessage || err.message).trim().split('\n').slice(-2).join(' ')}`, { cause: e });
   }
+}
+
+/** git with stdin, answering the raw bytes (for `cat-file --batch`). */
+async function runBuffer(gitDir: string, args: string[], input: string): Promise<Buffer> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) env[k] = v;
+  Object.assign(env, { GIT_DIR: gitDir, GIT_CONFIG_NOSYSTEM: '1' });
+  const r = await execa('git', args, { env, extendEnv: false, input, encoding: 'buffer', timeout: 60_000, reject: false });
+  if (r.exitCode !== 0) throw new UnavailableError(`git ${args[0] ?? ''} in the environment repository failed: ${Buffer.from(r.stderr).toString('utf8').trim()}`);
+  return Buffer.from(r.stdout);
 }
 
 function authorEnv(p: Principal): Record<string, string> {
@@ -138,6 +150,26 @@ export function createEnvRepo(repos: RepoHost, name = 'environments'): EnvRepo {
       } catch {
         return null;
       }
+    },
+    async readMany(paths) {
+      const out = new Map<string, string>();
+      const rev = await head();
+      if (!rev || paths.length === 0) return out;
+      // --batch: for each `<rev>:<path>` line, `<oid> blob <size>\n<content>\n` or `<name> missing\n`.
+      const raw = await runBuffer(gitDir(), ['cat-file', '--batch'], paths.map((p) => `${rev}:${p}`).join('\n') + '\n');
+      let at = 0;
+      for (const p of paths) {
+        const nl = raw.indexOf(10, at);
+        if (nl < 0) break;
+        const header = raw.subarray(at, nl).toString('utf8');
+        at = nl + 1;
+        const m = /^[0-9a-f]{40} blob (\d+)$/.exec(header);
+        if (!m) continue;
+        const size = Number(m[1]);
+        out.set(p, raw.subarray(at, at + size).toString('utf8'));
+        at += size + 1;
+      }
+      return out;
     },
     async list(prefix) {
       const rev = await head();
