@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { DATABASES, dropSchema } from '../helpers/databases.js';
+import { startKubeApi } from './fixtures/kubeApi.js';
 import { ORG, platformClient, type Json } from '../helpers/platform.js';
 
 const run = promisify(execFile);
@@ -396,5 +397,28 @@ jobs:
     const deployment = parseYaml((await envRepoFile('k8s-prod/hello/deployment.yaml'))!);
     expect(deployment).toMatchObject({ kind: 'Deployment', metadata: { name: 'hello' } });
     expect(deployment.spec.template.spec.containers[0].command).toEqual(['node', 'server.mjs']);
+  });
+
+  // Against a stand-in for the Kubernetes API (test/environments/fixtures/kubeApi.ts), not a cluster: none runs here.
+  it('with a kubeconfig, applies the manifests (server-side apply) and waits for the rollout', async () => {
+    const api = await startKubeApi();
+    try {
+      await mkdir(join(dir, 'ws', 'kubeconfigs'), { recursive: true });
+      await writeFile(join(dir, 'ws', 'kubeconfigs', 'stand-in.yaml'), api.kubeconfig());
+      const bad = await c.call('POST', '/api/environments', admin(), { name: 'k8s-bad', type: 'staging', owner: 'team-a', driver: 'kubernetes', settings: { kubeconfig: '../../etc/passwd' } });
+      expect(bad.status).toBe(422);
+      const env = await c.call('POST', '/api/environments', admin(), { name: 'k8s-live', type: 'staging', owner: 'team-a', driver: 'kubernetes', order: 91, settings: { kubeconfig: 'stand-in.yaml', context: 'stand-in' } });
+      expect(env.status).toBe(201);
+      const d = await c.call('POST', '/api/deployments', admin(), { component: 'hello', environment: 'k8s-live', release: v1.id });
+      const applied = await c.waitFor('the Deployment to be applied', async () => api.get('Deployment', 'k8s-live', 'hello'));
+      expect(api.requests.find((r) => r.method === 'PATCH')).toMatchObject({ contentType: 'application/apply-patch+yaml', query: { fieldManager: 'gantry', force: 'true' }, authorized: true });
+      const generation = (applied.metadata as Json).generation as number;
+      api.setStatus('k8s-live', 'hello', { observedGeneration: generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 });
+      const done = await waitDeployment(d.body.id);
+      expect(done).toMatchObject({ status: 'succeeded', reason: 'applied and rolled out' });
+      expect(api.get('Namespace', undefined, 'k8s-live')).toBeDefined();
+    } finally {
+      await api.close();
+    }
   });
 });

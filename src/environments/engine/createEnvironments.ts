@@ -14,6 +14,7 @@ import type { Pipelines } from '../../pipelines/index.js';
 import type { Job as QueueJob } from '../../store/queue.js';
 import type { Store } from '../../store/index.js';
 import type { JobContext } from '../../store/worker.js';
+import { kubernetesSettings, namespaceOf } from '../drivers/kubernetes/settings.js';
 import { activeFreeze } from '../model/freeze.js';
 import type {
   EnvironmentSpec,
@@ -699,7 +700,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       // Nothing was switched (the desired state is written before the runtime is touched, and a failed start is
       // rolled back inside deployNow): the deployment failed with the reason.
       const problems = (e as { problems?: Problem[] }).problems ?? [];
-      const reason = [errorChain(e), ...problems.slice(0, 10).map((x) => `${x.path ? `${x.path}: ` : ''}${x.message}`)].join('; ');
+      const reason = [errorChain(e), ...problems.slice(0, 10).map((x) => (x.path && !x.message.startsWith(x.path) ? `${x.path}: ${x.message}` : x.message))].join('; ');
       await finish(await loadDeployment(id), 'failed', { reason }, { action: 'deployment.failed', payload: { rolledBack: false } });
       return { status: 'failed' };
     }
@@ -732,8 +733,25 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       .execute();
     // 2. Actual state.
     if (env.driver === 'kubernetes') {
-      await finish(d, 'succeeded', { env_commit: envCommit, reason: 'committed to the environment repository; Argo CD or Flux applies it' }, { action: 'deployment.succeeded', payload: { envCommit, driver: 'kubernetes' } });
-      return { status: 'succeeded' };
+      const k = kubernetesSettings(env);
+      if (!k.kubeconfig) {
+        await finish(d, 'succeeded', { env_commit: envCommit, reason: 'committed to the environment repository; Argo CD or Flux applies it' }, { action: 'deployment.succeeded', payload: { envCommit, driver: 'kubernetes' } });
+        return { status: 'succeeded' };
+      }
+      // With a kubeconfig Gantry applies the environment's manifests itself (server-side apply) and watches the
+      // component's rollout; the commit stays the desired state either way.
+      const { applyEnvironment, layoutObjects, watchRollout } = await import('../drivers/kubernetes/apply.js');
+      const kubeconfigPath = join(opts.workspaceDir, 'kubeconfigs', k.kubeconfig);
+      const files = await envRepo.readMany(await envRepo.list(env.name));
+      const kube = { kubeconfigPath, ...(k.context ? { context: k.context } : {}), signal: jctx.signal, log: jctx.log };
+      await applyEnvironment({ ...kube, objects: layoutObjects(files, env.name) });
+      const rollout = await watchRollout({ ...kube, namespace: namespaceOf(env), name: d.component, timeoutMs: 660_000 });
+      if (rollout.ok) {
+        await finish(d, 'succeeded', { env_commit: envCommit, reason: 'applied and rolled out' }, { action: 'deployment.succeeded', payload: { envCommit, driver: 'kubernetes', applied: true } });
+        return { status: 'succeeded' };
+      }
+      await finish(d, 'failed', { env_commit: envCommit, reason: rollout.reason }, { action: 'deployment.failed', payload: { envCommit, driver: 'kubernetes', rolledBack: false } });
+      return { status: 'failed' };
     }
     if (!opts.runtime) throw new Error('this process has no local runtime');
     let outcome: { ok: true; url: string } | { ok: false; reason: string };
@@ -904,6 +922,10 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       if (input.type === 'preview' && !input.ttl) throw invalid('ttl', 'expected a TTL for a preview environment (such as 24h)');
       if ((input.branch || input.component) && input.type !== 'preview') throw invalid('branch', 'expected branch and component only for a preview environment');
       if (input.type === 'preview' && (!input.branch || !input.component)) throw invalid(input.branch ? 'component' : 'branch', 'expected the component and the branch a preview environment is for');
+      if ((input.driver ?? 'local') === 'kubernetes') {
+        // The driver's settings are checked now (a typo, a kubeconfig that is not a file name), not at the first deploy.
+        kubernetesSettings({ name, type: input.type, owner, driver: 'kubernetes', order: 0, requiredApprovals: 0, freezeWindows: [], settings: input.settings ?? {} });
+      }
       if ((await allEnvironments()).some((e) => e.spec.name === name)) throw new ConflictError(`an environment named ${name} already exists`);
       let comp: Awaited<ReturnType<typeof component>> | null = null;
       if (input.component) {

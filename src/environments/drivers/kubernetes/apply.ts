@@ -210,7 +210,7 @@ export function checkObjects(objects: readonly unknown[]): Problem[] {
     }
     if (problems.length > before) return;
     const label = objectLabel(object);
-    const id = `${String(object.apiVersion).split('/').length > 1 ? String(object.apiVersion).split('/')[0] : ''}/${label}`;
+    const id = `${String(object.apiVersion).replace(/\/?[^/]*$/, '')} ${label}`; // the API group and the object
     const first = seen.get(id);
     if (first !== undefined) return problem([i], 'duplicate_object', `${label} is also objects[${first}]; each object may be applied once`);
     seen.set(id, i);
@@ -339,16 +339,19 @@ export async function watchRollout(opts: RolloutOptions): Promise<{ ok: boolean;
       current = r.message;
     } catch (e) {
       opts.signal?.throwIfAborted();
-      const err = requestError(label, cluster, e);
-      const retry = err instanceof UnavailableError || (err instanceof KubernetesApiError && (err.status >= 500 || err.status === 429));
-      if (!retry) return { ok: false, reason: err.message };
-      current = err.message;
+      const f = failureOf(cluster, e);
+      const retry = f.unreachable || (f.status !== undefined && (f.status >= 500 || f.status === 429));
+      if (!retry) return { ok: false, reason: `${label}: ${f.message}` };
+      current = f.message;
     }
     if (current !== last) opts.log?.(current);
     last = current;
     const left = deadline - Date.now();
     if (left <= 0) return { ok: false, reason: `${label}: not rolled out within ${formatMs(opts.timeoutMs)}: ${last}` };
-    await sleep(Math.min(POLL_MS, left), undefined, opts.signal ? { signal: opts.signal } : {});
+    await sleep(Math.min(POLL_MS, left), undefined, opts.signal ? { signal: opts.signal } : {}).catch((e: unknown) => {
+      opts.signal?.throwIfAborted(); // its reason, rather than the timer's AbortError
+      throw e;
+    });
   }
 }
 
@@ -431,23 +434,39 @@ class ObjectApi extends KubernetesObjectApi {
   }
 }
 
-/**
- * An error naming the object and saying what the API server answered (its Status message), or that it could not be
- * reached. Built from the answer, never from the request, so no credential can end up in a message.
- */
-function requestError(label: string, cluster: Cluster, e: unknown): Error {
+/** What went wrong with a request, from the answer (never from the request, so no credential reaches a message). */
+interface Failure {
+  message: string;
+  /** The API server's HTTP status, when it answered. */
+  status?: number;
+  /** Its Status reason: Forbidden, Invalid, NotFound... */
+  reason?: string;
+  /** No answer: the cluster is unreachable or did not answer in time. */
+  unreachable: boolean;
+}
+
+function failureOf(cluster: Cluster, e: unknown): Failure {
   if (e instanceof ApiException) {
     const s = statusOf(e.body);
     const message = s.message ?? (e.code === 401 ? 'Unauthorized: the cluster did not accept the kubeconfig credentials' : `HTTP ${e.code}`);
-    return new KubernetesApiError(`${label}: ${message}`, e.code, s.reason);
+    return { message, status: e.code, ...(s.reason ? { reason: s.reason } : {}), unreachable: false };
   }
   const where = `${cluster.server} (context ${cluster.context})`;
   if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
-    return new UnavailableError(`${label}: the cluster at ${where} did not answer in time`, { cause: e });
+    return { message: `the cluster at ${where} did not answer in time`, unreachable: true };
   }
-  if (e instanceof FetchError) return new UnavailableError(`${label}: cannot reach the cluster at ${where}: ${e.message}`, { cause: e });
+  if (e instanceof FetchError) return { message: `cannot reach the cluster at ${where}: ${e.message}`, unreachable: true };
   // The client's own refusals, e.g. "Unrecognized API version and kind" when the cluster does not serve a kind.
-  return new GantryError(`${label}: ${(e as Error).message ?? String(e)}`, { cause: e });
+  return { message: (e as Error | undefined)?.message ?? String(e), unreachable: false };
+}
+
+/** The failure as an error naming the object: `Deployment acme-production/orders-api: <the API server's message>`. */
+function requestError(label: string, cluster: Cluster, e: unknown): Error {
+  const f = failureOf(cluster, e);
+  const message = `${label}: ${f.message}`;
+  if (f.unreachable) return new UnavailableError(message, { cause: e });
+  if (f.status !== undefined) return new KubernetesApiError(message, f.status, f.reason);
+  return new GantryError(message, { cause: e });
 }
 
 function statusOf(body: unknown): { message?: string; reason?: string } {

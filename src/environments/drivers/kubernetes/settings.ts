@@ -30,8 +30,12 @@ const settingsSchema = z.strictObject({
       podLabels: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
-  kubeconfig: z.string().optional(),
-  context: z.string().optional(),
+  // A file name only: the file lives in <workspace>/kubeconfigs/, where the operator put it (never a user's path).
+  kubeconfig: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, { error: 'expected the name of a file in <workspace>/kubeconfigs/ (no folders)' })
+    .optional(),
+  context: z.string().min(1).optional(),
 });
 
 export type Quantities = Record<string, string>;
@@ -44,6 +48,9 @@ export interface KubernetesSettings {
   quota: Quantities;
   limitRange: { default: Quantities; defaultRequest: Quantities; max: Quantities; min: Quantities };
   ingress: { namespace: string; podLabels: Record<string, string> };
+  /** A kubeconfig file name in `<workspace>/kubeconfigs/`: Gantry applies the manifests itself. */
+  kubeconfig?: string;
+  context?: string;
 }
 
 export const DEFAULT_REGISTRY = 'registry.local';
@@ -95,6 +102,8 @@ export function kubernetesSettings(env: EnvironmentSpec): KubernetesSettings {
       namespace: s.ingress?.namespace ?? INGRESS_DEFAULTS.namespace,
       podLabels: s.ingress?.podLabels ?? INGRESS_DEFAULTS.podLabels,
     },
+    ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
+    ...(s.context ? { context: s.context } : {}),
   };
 }
 
