@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startPlatform, type Platform } from '../../src/platform.js';
-import { DATABASES, dropSchema } from '../helpers/databases.js';
+import pg from 'pg';
+import { DATABASES, dropSchema, TEST_DATABASE_URL } from '../helpers/databases.js';
 import { startKubeApi } from './fixtures/kubeApi.js';
 import { ORG, platformClient, type Json } from '../helpers/platform.js';
 
@@ -28,7 +29,7 @@ if (version === 'broken') {
 createServer((req, res) => {
   if (req.url === '/readyz') return res.end('ok');
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ version, data: process.env.DATA_DIR ?? null }));
+  res.end(JSON.stringify({ version, data: process.env.DATA_DIR ?? null, db: process.env.DB_HOST ?? null, dbUrl: process.env.DATABASE_URL ? 'set' : null }));
 }).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('hello ' + version + ' listening'));
 `;
 
@@ -42,6 +43,8 @@ containers:
     variables:
       VERSION: "${version}"
       DATA_DIR: \${resources.data.path}
+      DB_HOST: \${resources.db.host}
+      DATABASE_URL: \${resources.db.url}
     readinessProbe:
       httpGet: { path: /readyz, port: 8080 }
 service:
@@ -50,6 +53,8 @@ service:
 resources:
   data:
     type: volume
+  db:
+    type: postgres
 ${extra}`;
 
 const CATALOG_INFO = `apiVersion: backstage.io/v1alpha1
@@ -98,7 +103,7 @@ describe.each(DATABASES)('environments and deployments ($name)', (database) => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gantry-deploy-'));
     dbOptions = database.options();
-    platform = await startPlatform({ workspaceDir: join(dir, 'ws'), port: 0, seedSample: false, builtInTemplates: false, quiet: true, schedulerIntervalMs: 60_000, ...dbOptions });
+    platform = await startPlatform({ workspaceDir: join(dir, 'ws'), port: 0, seedSample: false, builtInTemplates: false, quiet: true, schedulerIntervalMs: 60_000, resourcesPostgresUrl: TEST_DATABASE_URL, ...dbOptions });
     expect((await c.call('POST', '/api/catalog/entities', admin(), { yaml: ORG, file: 'org.yaml' })).status).toBe(200);
     [alice, carol, bob] = (await Promise.all(['alice', 'carol', 'bob'].map((u) => c.tokenFor(u)))) as [string, string, string];
     expect((await c.call('POST', '/api/repos', admin(), { name: 'hello', owner: 'team-a' })).status).toBe(201);
@@ -108,6 +113,8 @@ describe.each(DATABASES)('environments and deployments ($name)', (database) => {
   }, 120_000);
 
   afterAll(async () => {
+    // Deleting the environments removes their resources (roles and databases on the shared PostgreSQL).
+    if (platform) for (const e of (await c.call('GET', '/api/environments', admin())).body.items as Json[]) await c.call('DELETE', `/api/environments/${e.name}`, admin());
     await platform?.stop();
     if (dbOptions?.pgSchema) await dropSchema(dbOptions.pgSchema);
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -176,7 +183,17 @@ spec: { type: development, owner: team-a, driver: local, order: 99 }
     expect(done).toMatchObject({ status: 'succeeded', url: `http://hello.dev.localhost:${platform.routerPort}` });
     const res = await viaRouter(platform.routerPort!, 'hello.dev.localhost');
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ version: 'v1', data: join(dir, 'ws', 'volumes', 'dev', 'hello', 'data') });
+    expect(JSON.parse(res.body)).toMatchObject({ version: 'v1', data: join(dir, 'ws', 'volumes', 'dev', 'hello', 'data'), db: '127.0.0.1', dbUrl: 'set' });
+    // The postgres resource is a real role and database on the configured server.
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const roles = (await client.query("select rolname from pg_roles where rolname like 'gx_dev_hello_db%'")).rows;
+      expect(roles).toHaveLength(1);
+      expect((await client.query('select 1 from pg_database where datname = $1', [roles[0].rolname])).rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
 
     const desired = parseYaml((await envRepoFile('dev/hello/release.yaml'))!);
     expect(desired).toMatchObject({ kind: 'DesiredRelease', spec: { release: v1.id, sha: v1.sha, deployment: d.body.id, artifactDigest: v1.artifactDigest } });
