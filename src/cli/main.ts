@@ -16,6 +16,7 @@ import { stepCommand } from './commands/step.js';
 import { sampleCommand } from './commands/sample.js';
 import { secretCommand } from './commands/secret.js';
 import { deployCommands, envCommand } from './commands/deploy.js';
+import { auditCommand } from './commands/audit.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
 import { tokenCommand } from './commands/token.js';
@@ -64,6 +65,7 @@ export function createProgram(): Command {
   secretCommand(program);
   envCommand(program);
   deployCommands(program);
+  auditCommand(program);
   stepCommand(program);
   eventsCommand(program);
   sampleCommand(program);

@@ -10,6 +10,7 @@ import { identityRoutes } from './routes/identity.js';
 import { platformRoutes } from './routes/platform.js';
 import { repoRoutes } from './routes/repos.js';
 import { scaffolderRoutes } from './routes/scaffolder.js';
+import { auditRoutes } from './routes/audit.js';
 import { environmentRoutes } from './routes/environments.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -55,6 +56,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   pipelineRoutes(app, deps);
   secretRoutes(app, deps);
   environmentRoutes(app, deps);
+  auditRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
