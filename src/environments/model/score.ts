@@ -1,7 +1,7 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { z } from 'zod';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
 import type { Problem, SourcePosition } from '../../core/errors.js';
-import { describeValue, hasErrors, problemAt, type Locator, type Segment } from '../../pipelines/model/problems.js';
+import { describeValue, hasErrors, locatorFor, problemAt, shapeAt, valueAt, type Locator, type Segment } from '../../pipelines/model/problems.js';
 import { checkReference, splitPlaceholders, volumeSourceResource, type PlaceholderScope } from './placeholders.js';
 import { scoreSchema, type ScoreFile } from './scoreSchema.js';
 import { RESOURCE_TYPES, type ResourceType, type ScoreWorkload } from './types.js';
@@ -253,7 +253,7 @@ type Issue = z.core.$ZodIssue;
 function issueProblems(issue: Issue, raw: unknown, locate: Locator): Problem[] {
   const path = issue.path as Segment[];
   if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(shapeAt(path) ?? {});
+    const known = Object.keys(shapeAt(scoreSchema, path) ?? {});
     return issue.keys.map((key) =>
       problemAt('unknown_key', [...path, key], `unknown key ${JSON.stringify(key)}; expected one of: ${known.join(', ')}`, locate, 'key'),
     );
@@ -271,57 +271,3 @@ function issueProblems(issue: Issue, raw: unknown, locate: Locator): Problem[] {
   return [problemAt(code, path, withFound, locate, value === undefined ? 'parent' : 'value')];
 }
 
-function valueAt(root: unknown, path: readonly Segment[]): unknown {
-  let cur: unknown = root;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg as string];
-  }
-  return cur;
-}
-
-/** The keys the strict object at `path` accepts, for "expected one of" in unknown-key messages. */
-function shapeAt(path: readonly Segment[]): Record<string, z.ZodType> | undefined {
-  let cur: z.ZodType | undefined = scoreSchema;
-  for (const seg of path) {
-    const s: z.ZodType | undefined = cur ? unwrap(cur) : undefined;
-    if (s instanceof z.ZodObject) cur = (s.shape as Record<string, z.ZodType>)[String(seg)];
-    else if (s instanceof z.ZodRecord) cur = s.valueType as z.ZodType;
-    else if (s instanceof z.ZodArray) cur = s.element as z.ZodType;
-    else return undefined;
-  }
-  const s = cur ? unwrap(cur) : undefined;
-  return s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : undefined;
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  return schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
-}
-
-/** Walks the YAML document along a path; falls back to the deepest node found (aliases have no own range). */
-function locatorFor(doc: Document, at: (offset: number) => SourcePosition, fallback: SourcePosition): Locator {
-  return (path, on = 'value') => {
-    const segs = on === 'parent' ? path.slice(0, -1) : path;
-    let node: unknown = doc.contents;
-    let best: Node | undefined = (doc.contents as Node | null) ?? undefined;
-    let keyNode: Node | undefined;
-    for (const seg of segs) {
-      if (isAlias(node)) node = node.resolve(doc);
-      keyNode = undefined;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) break;
-        keyNode = pair.key as Node;
-        node = pair.value ?? undefined;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        node = node.items[seg];
-      } else break;
-      // `key:` with no value has no value node: the key is the best place to point at.
-      const ranged = (node as Node | undefined)?.range ? (node as Node) : keyNode;
-      if (!ranged?.range) break;
-      best = ranged;
-    }
-    if (on === 'key' && keyNode?.range) return at(keyNode.range[0]);
-    return best?.range ? at(best.range[0]) : fallback;
-  };
-}
