@@ -2,10 +2,13 @@
  * `gantry env`, `release`, `deploy`, `promote`, `approve`, `rollback`, `deployments` and `logs` as a user runs
  * them: the real binary against a real platform, with a real workload behind the router.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { ORG, platformClient, type Json } from '../helpers/platform.js';
 import { gantry, type RunOptions } from './runCli.js';
@@ -30,6 +33,7 @@ metadata: { name: shop }
 spec: { type: service, lifecycle: experimental, owner: group:default/team-a }
 `;
 
+const run = promisify(execFile);
 let platform: Platform;
 let dir: string;
 let admin: RunOptions;
@@ -39,6 +43,7 @@ const c = platformClient(
   () => dir,
 );
 const json = <T = Json>(s: string): T => JSON.parse(s) as T;
+const envFile = async (path: string) => (await run('git', ['--git-dir', join(dir, 'ws', 'repos', 'environments.git'), 'show', `main:${path}`])).stdout;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gantry-cli-deploy-'));
@@ -57,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('help and usage', () => {
-  it.each(['env', 'env list', 'env create', 'env delete', 'deploy', 'promote', 'rollback', 'approve', 'logs', 'release list', 'release create', 'deployments'])('gantry %s --help exits 0', async (cmd) => {
+  it.each(['env', 'env list', 'env create', 'env delete', 'env drift', 'deploy', 'promote', 'rollback', 'approve', 'logs', 'release list', 'release create', 'deployments'])('gantry %s --help exits 0', async (cmd) => {
     const r = await gantry([...cmd.split(' '), '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Usage: gantry');
@@ -137,6 +142,23 @@ describe('the deployment flow', () => {
     expect(rows.map((r) => r.split(/\s{2,}/)[5])).toEqual(['rollback', 'deploy', 'deploy', 'deploy']);
     expect(rows.map((r) => r.split(/\s{2,}/)[6])).toEqual(['succeeded', 'succeeded', 'rolled back', 'succeeded']);
     expect(json((await gantry(['deployments', '--status', 'rolled_back', '--json'], admin)).stdout).items).toHaveLength(1);
+  });
+
+  it('drift: a hand-changed desired state is reported (exit 1) and reconciled', async () => {
+    expect((await gantry(['env', 'drift', 'dev'], admin)).stdout).toContain('dev: no drift');
+    const releases = json((await gantry(['release', 'list', '--component', 'shop', '--json'], admin)).stdout).items as Json[];
+    const v2 = releases.find((r) => r.workload.containers.main.variables.VERSION === '2');
+    const file = parseYaml(await envFile('dev/shop/release.yaml'));
+    file.spec.release = v2.id;
+    await c.push('environments', { 'dev/shop/release.yaml': stringifyYaml(file) }, 'dev runs v2');
+    const drift = await gantry(['env', 'drift', 'dev'], admin);
+    expect(drift.exitCode).toBe(1);
+    expect(drift.stdout).toMatch(/^COMPONENT\s+DESIRED\s+RUNNING\s+STATE\s+PROBLEM$/m);
+    expect(drift.stdout).toMatch(new RegExp(`^shop\\s+${v2.id}\\s+r-`, 'm'));
+    const fixed = await gantry(['env', 'drift', 'dev', '--reconcile'], admin);
+    expect(fixed.exitCode).toBe(0);
+    expect(fixed.stdout).toContain('Reconciled 1 component(s) of dev.');
+    expect((await gantry(['env', 'drift', 'dev'], admin)).exitCode).toBe(0);
   });
 
   it('deletes an environment; an unknown one is an error naming it', async () => {

@@ -3,7 +3,7 @@
  * environments and deployments (docs/environments.md). Every command is a thin client of the HTTP API.
  */
 import type { Command } from 'commander';
-import type { DeploymentView, EnvironmentView, MatrixView, ReleaseView } from '../../environments/index.js';
+import type { DeploymentView, DriftView, EnvironmentView, MatrixView, ReleaseView } from '../../environments/index.js';
 import { connect, type ApiClient, type GlobalOptions } from '../client.js';
 import { UsageError } from '../errors.js';
 import { transient } from '../follow.js';
@@ -80,6 +80,8 @@ Examples:
   $ gantry env list
   $ gantry env create qa --type development --owner team-a
   $ gantry env create pr-42 --type preview --owner team-a --component orders-api --branch feature/x --ttl 24h
+  $ gantry env drift staging               exit 1 when what runs differs from git
+  $ gantry env drift staging --reconcile
   $ gantry env delete pr-42 --yes`,
   );
 
@@ -158,6 +160,31 @@ Examples:
         const d = await follow(client, r.deployment, false);
         report(d, false);
       }
+    });
+
+  env
+    .command('drift')
+    .description('where what runs differs from the environment repository; exit 1 when it does')
+    .argument('<name>')
+    .option('--reconcile', 'make what runs match the environment repository')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (name: string, opts: { reconcile?: boolean; json?: boolean }, cmd: Command) => {
+      const client = await connect(cmd.optsWithGlobals<GlobalOptions>());
+      const path = `/api/environments/${encodeURIComponent(name)}/${opts.reconcile ? 'reconcile' : 'drift'}`;
+      const r = opts.reconcile ? await client.post<DriftView>(path) : await client.get<DriftView>(path);
+      if (opts.json) {
+        printJson(r);
+      } else if (r.items.length === 0) {
+        print(`${r.environment}: no drift; what runs is what the environment repository says.`);
+      } else {
+        printTable(
+          ['component', 'desired', 'running', 'state', 'problem'],
+          r.items.map((i) => [i.component, i.desired ?? '-', i.actual ?? '-', i.state ?? '-', i.problem]),
+          '',
+        );
+        if (opts.reconcile) print(`Reconciled ${r.items.length} component(s) of ${r.environment}.`);
+      }
+      if (r.items.length > 0 && !opts.reconcile) process.exitCode = 1;
     });
 
   env
