@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks and prints Markdown tables. Options:
  *   --sizes 10000,100000   catalog sizes (default both)
  *   --db sqlite,postgres   databases (default both; PostgreSQL from TEST_DATABASE_URL)
- *   --only catalog,scaffolder,pipelines,environments  which benchmarks (default all)
+ *   --only catalog,scaffolder,pipelines,environments,policy  which benchmarks (default all)
  * Results go in docs/benchmarks.md with the date and the machine.
  */
 import { cpus, totalmem } from 'node:os';
@@ -10,13 +10,14 @@ import { parseArgs } from 'node:util';
 import { runCatalogBench } from './catalog/catalog.bench.js';
 import { runEnvironmentsBench } from './environments/environments.bench.js';
 import { runPipelinesBench } from './pipelines/pipelines.bench.js';
+import { runPolicyBench } from './policy/policy.bench.js';
 import { runScaffolderBench } from './scaffolder/scaffolder.bench.js';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     db: { type: 'string', default: 'sqlite,postgres' },
-    only: { type: 'string', default: 'catalog,scaffolder,pipelines,environments' },
+    only: { type: 'string', default: 'catalog,scaffolder,pipelines,environments,policy' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -28,3 +29,4 @@ if (only.has('catalog')) await runCatalogBench({ sizes, dbs });
 if (only.has('scaffolder')) await runScaffolderBench({ dbs });
 if (only.has('pipelines')) await runPipelinesBench();
 if (only.has('environments')) await runEnvironmentsBench();
+if (only.has('policy')) await runPolicyBench();

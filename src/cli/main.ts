@@ -11,6 +11,7 @@ import { createCommand } from './commands/create.js';
 import { eventsCommand } from './commands/events.js';
 import { loginCommand, whoamiCommand } from './commands/login.js';
 import { pipelineCommand } from './commands/pipeline.js';
+import { policyCommand } from './commands/policy.js';
 import { runnerCommand } from './commands/runner.js';
 import { stepCommand } from './commands/step.js';
 import { sampleCommand } from './commands/sample.js';
@@ -62,6 +63,7 @@ export function createProgram(): Command {
   createCommand(program);
   taskCommand(program);
   pipelineCommand(program);
+  policyCommand(program);
   secretCommand(program);
   envCommand(program);
   deployCommands(program);

@@ -1,5 +1,6 @@
 import { checkWindow } from '../../environments/model/freeze.js';
 import { checkTemplateSpec } from '../../golden-paths/model/template.js';
+import { checkPolicySpec } from '../../policy/model/checkPolicy.js';
 import { isRecord } from './entity.js';
 import { describeValue, type FindingList, type Segment } from './finding.js';
 import { parseRefValue, refFieldsOf } from './relationsOf.js';
@@ -209,6 +210,17 @@ const KIND_SPECS: readonly KindSpec[] = [
     // Actions, template syntax and step references: a broken template is refused when it is loaded.
     check: (spec, out) => {
       for (const f of checkTemplateSpec(spec)) out.items.push({ ...f, at: ['spec', ...f.at], on: f.on ?? 'value' });
+    },
+  },
+  {
+    // Policies loaded from the catalog: shape and every CEL expression checked, so a broken policy is refused when it is loaded.
+    kind: 'Policy',
+    apiVersions: ['gantry.dev/v1alpha1'],
+    fields: {},
+    check: (spec, out) => {
+      for (const f of checkPolicySpec(spec)) {
+        out.items.push({ code: f.code, at: ['spec', ...f.at], message: f.message, severity: f.severity, on: f.on ?? 'value' });
+      }
     },
   },
   {

@@ -370,7 +370,7 @@ describe('Environment kind', () => {
 describe('KNOWN_KINDS', () => {
   it('lists every kind Gantry accepts with its apiVersions', () => {
     expect(KNOWN_KINDS.map((k) => k.kind).sort()).toEqual(
-      ['API', 'Component', 'Domain', 'Environment', 'Group', 'Location', 'Resource', 'System', 'Template', 'User'].sort(),
+      ['API', 'Component', 'Domain', 'Environment', 'Group', 'Location', 'Policy', 'Resource', 'System', 'Template', 'User'].sort(),
     );
     expect(KNOWN_KINDS.find((k) => k.kind === 'Component')?.apiVersions).toEqual(['backstage.io/v1alpha1', 'backstage.io/v1beta1']);
     expect(KNOWN_KINDS.find((k) => k.kind === 'Template')?.apiVersions).toEqual(['scaffolder.backstage.io/v1beta3']);

@@ -1,0 +1,127 @@
+/**
+ * `gantry policy test|eval|validate`: offline, no server. The same parser, engine and packs the platform uses,
+ * so a policy repository can be checked in any CI.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { Problem } from '../../core/errors.js';
+import { ADMISSION_ACTIONS, builtInPolicies, createPolicyEngine, loadPolicyFiles, runPolicyTests, type AdmissionInput } from '../../policy/index.js';
+import { SilentFailure, UsageError } from '../errors.js';
+import { out, print, printJson, renderProblem } from '../output.js';
+
+async function mustExist(path: string, what: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch {
+    throw new UsageError(`${what}: expected a file or folder, found nothing at ${path}`);
+  }
+}
+
+function printProblems(problems: readonly Problem[]): void {
+  for (const p of problems) print(renderProblem(p));
+}
+
+export function policyCommand(program: Command): void {
+  const policy = program.command('policy').description('policy as code: test, evaluate and validate policies offline').addHelpText(
+    'after',
+    `
+Examples:
+  $ gantry policy validate ./policies
+  $ gantry policy test ./policies                       PASS/FAIL per case; exit 1 on any failure
+  $ gantry policy eval --policy ./policies --action deployment.create --input input.json
+  $ gantry policy eval --builtin --action catalog.entity --input entity-input.json --json`,
+  );
+
+  policy
+    .command('test')
+    .description('run policy unit tests (*.test.yaml) under a folder or file; exit 1 on any failure')
+    .argument('<path>', 'a folder (searched recursively) or one test file')
+    .option('--json', 'print the report as JSON')
+    .action(async (path: string, opts: { json?: boolean }) => {
+      await mustExist(path, 'path');
+      const report = await runPolicyTests(path);
+      if (opts.json) printJson(report);
+      else {
+        if (report.files.length === 0) print(`no *.test.yaml files under ${path}`);
+        for (const f of report.files) {
+          printProblems(f.problems);
+          for (const c of f.cases) {
+            print(`${c.passed ? out.green('PASS') : out.red('FAIL')}: ${f.file}: ${c.name}`);
+            if (c.detail) print(`      ${c.detail}`);
+          }
+        }
+        const line = `${report.passed} passed, ${report.failed} failed`;
+        print(report.failed ? out.red(line) : out.green(line));
+      }
+      if (report.failed > 0 || report.files.length === 0) throw new SilentFailure('policy tests failed');
+    });
+
+  policy
+    .command('eval')
+    .description('evaluate policies against one input and print the decisions; exit 1 when denied')
+    .option('--policy <path...>', 'policy files or folders')
+    .option('--builtin', 'include the built-in packs')
+    .option('--disable-pack <name...>', 'with --builtin: leave these packs out')
+    .requiredOption('--action <action>', `the admission point (${ADMISSION_ACTIONS.join(', ')})`)
+    .requiredOption('--input <file>', 'JSON with subject, actor and object')
+    .option('--now <time>', 'the time policies see (ISO); now when absent')
+    .option('--json', 'print the decisions as JSON')
+    .action(async (opts: { policy?: string[]; builtin?: boolean; disablePack?: string[]; action: string; input: string; now?: string; json?: boolean }) => {
+      if (!opts.policy && !opts.builtin) throw new UsageError('expected --policy <file|dir> or --builtin');
+      if (!(ADMISSION_ACTIONS as readonly string[]).includes(opts.action)) throw new UsageError(`--action: expected one of ${ADMISSION_ACTIONS.join(', ')}, found "${opts.action}"`);
+      const now = opts.now === undefined ? undefined : new Date(opts.now);
+      if (now && Number.isNaN(now.getTime())) throw new UsageError(`--now: expected an ISO time such as 2026-11-01T12:00:00Z, found "${opts.now}"`);
+      let input: AdmissionInput;
+      try {
+        input = JSON.parse(await readFile(opts.input, 'utf8')) as AdmissionInput;
+      } catch (e) {
+        throw new UsageError(`--input: expected a JSON file with subject, actor and object: ${(e as Error).message}`);
+      }
+      const policies = opts.builtin ? builtInPolicies({ disabledPacks: opts.disablePack ?? [] }) : [];
+      const problems: Problem[] = [];
+      for (const p of opts.policy ?? []) {
+        await mustExist(p, '--policy');
+        const r = await loadPolicyFiles(p);
+        policies.push(...r.policies);
+        problems.push(...r.problems);
+      }
+      if (problems.length) {
+        printProblems(problems);
+        throw new SilentFailure('invalid policies');
+      }
+      const admission = createPolicyEngine().admit(policies, opts.action, input, now ? { now } : {});
+      if (opts.json) printJson(admission);
+      else {
+        if (admission.decisions.length === 0) print('no policy matches this action and subject');
+        for (const d of admission.decisions) {
+          const result = d.result === 'allow' ? out.green(d.result) : d.result === 'deny' ? out.red(d.result) : out.yellow(d.result);
+          print(`${result}  ${d.policy} (${d.mode}${d.reason ? `, ${d.reason}` : ''})`);
+          for (const m of d.messages) print(`       ${m}`);
+        }
+        print(admission.allowed ? out.green('allowed') : out.red(`denied by ${admission.denials.map((d) => d.policy).join(', ')}`));
+      }
+      if (!admission.allowed) throw new SilentFailure('denied');
+    });
+
+  policy
+    .command('validate')
+    .description('check policy files (shape and every CEL expression); exit 1 on any problem')
+    .argument('<paths...>', 'policy files or folders')
+    .option('--json', 'print the problems as JSON')
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      let count = 0;
+      const problems: Problem[] = [];
+      for (const p of paths) {
+        await mustExist(p, 'path');
+        const r = await loadPolicyFiles(p);
+        count += r.policies.length;
+        problems.push(...r.problems);
+      }
+      if (opts.json) printJson({ valid: problems.length === 0, policies: count, problems });
+      else {
+        printProblems(problems);
+        print(problems.length ? out.red(`${problems.length} problem${problems.length === 1 ? '' : 's'}`) : out.green(`${count} polic${count === 1 ? 'y' : 'ies'} valid`));
+      }
+      if (problems.length) throw new SilentFailure('invalid policies');
+    });
+}
