@@ -11,6 +11,7 @@ import { platformRoutes } from './routes/platform.js';
 import { repoRoutes } from './routes/repos.js';
 import { scaffolderRoutes } from './routes/scaffolder.js';
 import { auditRoutes } from './routes/audit.js';
+import { policyRoutes } from './routes/policies.js';
 import { environmentRoutes } from './routes/environments.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -57,6 +58,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   secretRoutes(app, deps);
   environmentRoutes(app, deps);
   auditRoutes(app, deps);
+  policyRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

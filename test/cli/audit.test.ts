@@ -1,4 +1,7 @@
-/** `gantry audit verify|export` against a real platform; the chain is broken by editing a row in the database file. */
+/**
+ * `gantry audit verify|export` against a real platform (the chain is broken by editing a row in the database file),
+ * and `gantry policy list|show` of the platform's policies.
+ */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,5 +72,40 @@ describe('gantry audit', () => {
     expect(JSON.parse(broken.stdout)).toEqual({ ok: false, seq: 2, reason: 'the stored event does not match its hash: it was changed after it was written' });
     const text = await gantry(['audit', 'verify'], admin);
     expect(text.stdout).toContain('The audit log is broken at event 2: the stored event does not match its hash');
+  });
+});
+
+describe('gantry policy list|show', () => {
+  it('lists the built-in packs and the catalog\'s Policy entities; a policy that does not type-check is refused', async () => {
+    const mine = `apiVersion: gantry.dev/v1alpha1
+kind: Policy
+metadata: { name: services-have-a-system }
+spec:
+  mode: warn
+  match: { actions: [catalog.entity], kinds: [component] }
+  validations:
+    - expression: has(subject.spec.system)
+      message: every service belongs to a system
+`;
+    expect((await c.call('POST', '/api/catalog/entities', platform.adminToken, { yaml: mine, file: 'policy.yaml' })).status).toBe(200);
+    const broken = mine.replace('services-have-a-system', 'broken').replace('has(subject.spec.system)', 'subject.nmae == 1');
+    const refused = await c.call('POST', '/api/catalog/entities', platform.adminToken, { yaml: broken, file: 'broken.yaml' });
+    expect(JSON.stringify(refused.body)).toContain('spec.validations[0].expression');
+
+    const list = await gantry(['policy', 'list'], admin);
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout).toMatch(/^NAME\s+MODE\s+PACK\s+ACTIONS\s+SOURCE$/m);
+    expect(list.stdout).toMatch(/^production-needs-approval\s+enforce\s+delivery\s+deployment\.create,deployment\.promote\s+built-in$/m);
+    expect(list.stdout).toMatch(/^services-have-a-system\s+warn\s+-\s+catalog\.entity\s+policy:default\/services-have-a-system$/m);
+    expect(list.stdout).not.toMatch(/^broken\s/m);
+    const items = (JSON.parse((await gantry(['policy', 'list', '--json'], admin)).stdout) as { items: Json[] }).items;
+    expect(items.filter((p) => p.source === 'built-in').length).toBeGreaterThanOrEqual(10);
+
+    const show = await gantry(['policy', 'show', 'services-have-a-system'], admin);
+    expect(show.stdout).toContain('# services-have-a-system (warn) from policy:default/services-have-a-system');
+    expect(show.stdout).toContain('expression: has(subject.spec.system)');
+    const missing = await gantry(['policy', 'show', 'nope'], admin);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('no policy named "nope"');
   });
 });

@@ -7,7 +7,19 @@ import type { Command } from 'commander';
 import type { Problem } from '../../core/errors.js';
 import { ADMISSION_ACTIONS, builtInPolicies, createPolicyEngine, loadPolicyFiles, runPolicyTests, type AdmissionInput } from '../../policy/index.js';
 import { SilentFailure, UsageError } from '../errors.js';
-import { out, print, printJson, renderProblem } from '../output.js';
+import { out, print, printJson, printTable, renderProblem } from '../output.js';
+import { connect, type GlobalOptions } from '../client.js';
+import { stringify as stringifyYaml } from 'yaml';
+
+interface PolicySummary {
+  name: string;
+  title: string | null;
+  mode: string;
+  pack: string | null;
+  actions: string[];
+  validations: number;
+  source: string;
+}
 
 async function mustExist(path: string, what: string): Promise<void> {
   try {
@@ -22,15 +34,51 @@ function printProblems(problems: readonly Problem[]): void {
 }
 
 export function policyCommand(program: Command): void {
-  const policy = program.command('policy').description('policy as code: test, evaluate and validate policies offline').addHelpText(
+  const policy = program.command('policy').description('policy as code: list the platform\'s policies; test, evaluate and validate them offline').addHelpText(
     'after',
     `
 Examples:
+  $ gantry policy list                                  the built-in packs and the catalog's Policy entities
+  $ gantry policy show production-needs-approval
   $ gantry policy validate ./policies
   $ gantry policy test ./policies                       PASS/FAIL per case; exit 1 on any failure
   $ gantry policy eval --policy ./policies --action deployment.create --input input.json
   $ gantry policy eval --builtin --action catalog.entity --input entity-input.json --json`,
   );
+
+  policy
+    .command('list')
+    .description("the platform's policies: built-in packs and Policy entities of the catalog")
+    .option('--json', 'print the API answer as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const client = await connect(cmd.optsWithGlobals<GlobalOptions>());
+      const r = await client.get<{ items: PolicySummary[] }>('/api/policies');
+      if (opts.json) {
+        printJson(r);
+        return;
+      }
+      printTable(
+        ['name', 'mode', 'pack', 'actions', 'source'],
+        r.items.map((x) => [x.name, x.mode, x.pack ?? '-', x.actions.join(','), x.source]),
+        'No policies.',
+      );
+    });
+
+  policy
+    .command('show')
+    .description('one policy: its match, variables and validations, as YAML')
+    .argument('<name>')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+      const client = await connect(cmd.optsWithGlobals<GlobalOptions>());
+      const r = await client.get<PolicySummary & { policy: unknown }>(`/api/policies/${encodeURIComponent(name)}`);
+      if (opts.json) {
+        printJson(r);
+        return;
+      }
+      print(`# ${r.name} (${r.mode}${r.pack ? `, pack ${r.pack}` : ''}) from ${r.source}`);
+      process.stdout.write(stringifyYaml(r.policy));
+    });
 
   policy
     .command('test')
