@@ -109,6 +109,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   };
 }
 
+/** PostgreSQL's invalid_schema_name (3F000) about a schema other than the store's own. */
+function otherSchemaVanished(error: unknown, own: string | undefined): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  if (e?.code !== '3F000' || typeof e.message !== 'string') return false;
+  const named = /schema "([^"]+)" does not exist/.exec(e.message)?.[1];
+  return named !== undefined && named !== own;
+}
+
 async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
   await dialect.withMigrationLock(async () => {
     const schema = await dialect.migrationTableSchema(db as Kysely<unknown>);
@@ -117,7 +125,14 @@ async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<voi
       provider: migrationProvider({ dialect: dialect.name }),
       ...(schema ? { migrationTableSchema: schema } : {}),
     });
-    const { error, results } = await migrator.migrateToLatest();
+    let { error, results } = await migrator.migrateToLatest();
+    // Kysely looks for its migration table by listing the tables of every schema the role may use; a schema that
+    // another installation drops at that moment makes PostgreSQL fail the listing itself (invalid_schema_name for
+    // a schema that is not ours). Nothing was migrated then: ask again.
+    for (let retry = 0; error && retry < 30 && otherSchemaVanished(error, schema); retry++) {
+      await new Promise((r) => setTimeout(r, Math.min(20 * (retry + 1), 200)));
+      ({ error, results } = await migrator.migrateToLatest());
+    }
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;
       const message = error instanceof Error ? error.message : String(error);
