@@ -7,11 +7,11 @@ import { Option, type Command } from 'commander';
 import type { Problem } from '../../core/errors.js';
 import type { ArtifactView, FindingView, JobView, LogChunk, model, RunDetail, RunStatus, RunView, StepView } from '../../pipelines/index.js';
 import { connect, type ApiClient, type GlobalOptions } from '../client.js';
-import { abortable, sleep, transient } from '../follow.js';
+import { followUntilDone } from '../follow.js';
 import { CliError, SilentFailure, UsageError } from '../errors.js';
 import { integerOption } from '../options.js';
 import { err, formatAge, formatDuration, out, print, printErr, printFields, printJson, printTable, renderProblem, type Styles } from '../output.js';
-import { statusText, StoppedFollowing } from './task.js';
+import { statusText } from './task.js';
 
 type EffectivePipeline = model.EffectivePipeline;
 
@@ -26,11 +26,6 @@ const SETTLED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 
 const DEFAULT_FILE = '.gantry/pipeline.yaml';
 /** Chunks asked for per request; a page this full means there may be more right away. */
 const LOG_PAGE = 1000;
-/** Poll delays while following: quick after news, slower while nothing happens. */
-const POLL_MIN_MS = 200;
-const POLL_MAX_MS = 1000;
-/** How long a server that stopped answering (restart, network) may take before following gives up. */
-const RECONNECT_FOR_MS = 30_000;
 
 function runPath(id: string, rest = ''): string {
   return `/api/pipelines/runs/${encodeURIComponent(id)}${rest}`;
@@ -143,51 +138,14 @@ export interface FollowOptions {
  * Ctrl-C stops following, not the run (`StoppedFollowing`, exit 130, after saying how to follow again).
  */
 export async function followRun(client: ApiClient, id: string, opts: FollowOptions): Promise<RunDetail> {
-  const ctrl = new AbortController();
-  const onSigint = () => ctrl.abort(new StoppedFollowing('stopped following'));
-  process.on('SIGINT', onSigint);
-  let after = opts.after ?? 0;
-  let delay = POLL_MIN_MS;
-  let failingSince: number | null = null;
-  try {
-    for (;;) {
-      let run: RunDetail;
-      let chunks: LogChunk[];
-      try {
-        run = await abortable(client.get<RunDetail>(runPath(id)), ctrl.signal);
-        chunks = await abortable(fetchLogs(client, id, after, opts.jobId), ctrl.signal);
-      } catch (e) {
-        if (!transient(e)) throw e;
-        const now = Date.now();
-        if (failingSince === null) {
-          failingSince = now;
-          printErr(err.yellow(`${(e as Error).message}; trying again for ${RECONNECT_FOR_MS / 1000} s…`));
-        } else if (now - failingSince > RECONNECT_FOR_MS) throw e;
-        await sleep(POLL_MAX_MS, ctrl.signal);
-        continue;
-      }
-      if (failingSince !== null) printErr(err.green('connected again'));
-      failingSince = null;
-      for (const c of chunks) {
-        opts.onChunk(c);
-        after = c.seq;
-      }
-      opts.onRun?.(run);
-      if (TERMINAL.has(run.status)) return run;
-      delay = chunks.length > 0 ? POLL_MIN_MS : Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
-      await sleep(delay, ctrl.signal);
-    }
-  } catch (e) {
-    if (e instanceof StoppedFollowing) {
-      printErr();
-      printErr(`Stopped following run ${id}; the run goes on.`);
-      printErr(`  Follow it again:  gantry pipeline logs ${id} -f`);
-      printErr(`  Cancel it:        gantry pipeline cancel ${id}`);
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  return followUntilDone<RunDetail, LogChunk>({
+    poll: async (after) => ({ current: await client.get<RunDetail>(runPath(id)), items: await fetchLogs(client, id, after, opts.jobId) }),
+    done: (run) => TERMINAL.has(run.status),
+    onItem: opts.onChunk,
+    ...(opts.onRun ? { onPoll: opts.onRun } : {}),
+    ...(opts.after !== undefined ? { after: opts.after } : {}),
+    stopped: { what: `run ${id}`, follow: `gantry pipeline logs ${id} -f`, cancel: `gantry pipeline cancel ${id}` },
+  });
 }
 
 /**

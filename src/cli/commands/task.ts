@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { TaskLogLine, TaskStatus, TaskView } from '../../golden-paths/index.js';
 import { connect, type ApiClient, type GlobalOptions } from '../client.js';
-import { abortable, sleep, transient } from '../follow.js';
+import { followUntilDone } from '../follow.js';
 import { SilentFailure } from '../errors.js';
 import { integerOption } from '../options.js';
 import { err, formatAge, formatDuration, out, print, printErr, printFields, printJson, printTable, type Styles } from '../output.js';
@@ -14,16 +14,7 @@ const TERMINAL: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'cance
 const STATUSES: TaskStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 /** Log lines asked for per request; a page this full means there may be more right away. */
 const LOG_PAGE = 1000;
-/** Poll delays while following: quick after news, slower while nothing happens. */
-const POLL_MIN_MS = 200;
-const POLL_MAX_MS = 1000;
-/** How long a server that stopped answering (restart, network) may take before following gives up. */
-const RECONNECT_FOR_MS = 30_000;
-
-/** Ctrl-C while following a task: the task goes on; exit 130 like any interrupted command. */
-export class StoppedFollowing extends SilentFailure {
-  override readonly exitCode = 130;
-}
+export { StoppedFollowing } from '../follow.js';
 
 function taskPath(id: string, rest = ''): string {
   return `/api/tasks/${encodeURIComponent(id)}${rest}`;
@@ -83,50 +74,13 @@ export interface FollowOptions {
  * (`StoppedFollowing`, after saying how to follow again).
  */
 export async function followTask(client: ApiClient, id: string, opts: FollowOptions): Promise<TaskView> {
-  const ctrl = new AbortController();
-  const onSigint = () => ctrl.abort(new StoppedFollowing('stopped following'));
-  process.on('SIGINT', onSigint);
-  let after = opts.after ?? 0;
-  let delay = POLL_MIN_MS;
-  let failingSince: number | null = null;
-  try {
-    for (;;) {
-      let task: TaskView;
-      let lines: TaskLogLine[];
-      try {
-        task = await abortable(client.get<TaskView>(taskPath(id)), ctrl.signal);
-        lines = await abortable(fetchLogs(client, id, after), ctrl.signal);
-      } catch (e) {
-        if (!transient(e)) throw e;
-        const now = Date.now();
-        if (failingSince === null) {
-          failingSince = now;
-          printErr(err.yellow(`${(e as Error).message}; trying again for ${RECONNECT_FOR_MS / 1000} s…`));
-        } else if (now - failingSince > RECONNECT_FOR_MS) throw e;
-        await sleep(POLL_MAX_MS, ctrl.signal);
-        continue;
-      }
-      if (failingSince !== null) printErr(err.green('connected again'));
-      failingSince = null;
-      for (const l of lines) {
-        opts.onLine(l);
-        after = l.seq;
-      }
-      if (TERMINAL.has(task.status)) return task;
-      delay = lines.length > 0 ? POLL_MIN_MS : Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
-      await sleep(delay, ctrl.signal);
-    }
-  } catch (e) {
-    if (e instanceof StoppedFollowing) {
-      printErr();
-      printErr(`Stopped following task ${id}; the task goes on.`);
-      printErr(`  Follow it again:  gantry task logs ${id} -f`);
-      printErr(`  Cancel it:        gantry task cancel ${id}`);
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  return followUntilDone<TaskView, TaskLogLine>({
+    poll: async (after) => ({ current: await client.get<TaskView>(taskPath(id)), items: await fetchLogs(client, id, after) }),
+    done: (task) => TERMINAL.has(task.status),
+    onItem: opts.onLine,
+    ...(opts.after !== undefined ? { after: opts.after } : {}),
+    stopped: { what: `task ${id}`, follow: `gantry task logs ${id} -f`, cancel: `gantry task cancel ${id}` },
+  });
 }
 
 /** Output links and texts of a finished task: `Title: url-or-ref`. */
