@@ -43,8 +43,10 @@ describe.each(DIALECTS)('git locations on %s', (dialect) => {
     expect(refresh.added).toBe(2);
     const e = await f.catalog.getEntity('component:from-git');
     expect(e.source).toMatchObject({ locationId: location.id, locationTarget: repo, file: 'catalog-info.yaml', line: 1 });
+    // One shallow repository, and the tree of the commit read (each commit's files are its own, see gitCheckouts.ts).
     const cache = await readdir(join(f.dir, 'ws/cache/git'));
-    expect(cache).toHaveLength(1);
+    expect(cache.filter((n) => !n.includes('@'))).toHaveLength(1);
+    expect(cache.filter((n) => n.includes('@'))).toEqual([expect.stringMatching(/@[0-9a-f]{40}$/)]);
 
     // Uncommitted edits are not what the location reads; a commit is.
     await f.write('repo/catalog-info.yaml', component('from-git', { lifecycle: 'deprecated' }));

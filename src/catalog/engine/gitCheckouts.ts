@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { UnavailableError } from '../../core/errors.js';
 
 /** Shallow working copies of git repositories, one directory per repository and ref, reused across refreshes. */
 export interface GitCheckouts {
-  /** Fetches `ref` (default: the remote's HEAD) of `url` and checks it out; returns the working directory. */
+  /**
+   * Fetches `ref` (default: the remote's HEAD) of `url` and returns a directory holding that commit's files. The
+   * directory is the commit's own and does not change, so it can be read while the next fetch runs.
+   */
   checkout(url: string, ref: string | null): Promise<string>;
 }
 
@@ -17,6 +20,8 @@ const GIT_ENV = {
   GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=15',
   GIT_ASKPASS: '',
 };
+/** A commit's tree is removed this long after a newer commit of the same repository was checked out. */
+const TREE_TTL_MS = 10 * 60_000;
 const GIT_CONFIG = ['-c', 'protocol.ext.allow=never', '-c', 'advice.detachedHead=false', '-c', 'core.hooksPath=/dev/null'];
 
 /**
@@ -45,9 +50,38 @@ export function createGitCheckouts(baseDir: string, timeoutMs: number): GitCheck
       }
     }
     await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', url, ref ?? 'HEAD'], dir);
-    await git(['checkout', '--quiet', '--force', '--detach', 'FETCH_HEAD'], dir);
-    await git(['clean', '--quiet', '-ffdx'], dir);
-    return dir;
+    // Each commit gets a tree of its own that never changes once made: a refresh still reading the files of one
+    // commit is not disturbed by the next fetch of the same repository (several locations often read one).
+    const sha = (await execa('git', [...GIT_CONFIG, 'rev-parse', 'FETCH_HEAD'], { cwd: dir, env: GIT_ENV, timeout: timeoutMs, stdin: 'ignore' })).stdout.trim();
+    const tree = `${dir}@${sha}`;
+    if (!existsSync(tree)) {
+      const tmp = `${tree}.tmp-${randomBytes(6).toString('hex')}`;
+      await mkdir(tmp, { recursive: true });
+      try {
+        await git(['--work-tree', tmp, 'checkout', '--quiet', '--force', sha, '--', '.'], dir);
+        await rename(tmp, tree);
+      } catch (e) {
+        await rm(tmp, { recursive: true, force: true });
+        if (!existsSync(tree)) throw e;
+      }
+    }
+    // In use now: its age counts from here, so a tree being read is never the one pruned.
+    const now = new Date();
+    await utimes(tree, now, now).catch(() => {});
+    await pruneTrees(dir, tree);
+    return tree;
+  }
+
+  /** Trees of older commits, once nobody can still be reading them (unused for ten minutes). */
+  async function pruneTrees(dir: string, keep: string): Promise<void> {
+    const prefix = `${basename(dir)}@`;
+    const now = Date.now();
+    for (const name of await readdir(baseDir).catch(() => [] as string[])) {
+      const path = join(baseDir, name);
+      if (!name.startsWith(prefix) || path === keep) continue;
+      const s = await stat(path).catch(() => null);
+      if (s && now - s.mtimeMs > TREE_TTL_MS) await rm(path, { recursive: true, force: true }).catch(() => {});
+    }
   }
 
   return {
