@@ -18,7 +18,7 @@ export interface EnvComponentRowProps {
  */
 export function EnvComponentRow({ entityRef }: EnvComponentRowProps) {
   const { api } = useSession();
-  const matrix = useAsync((signal) => api.environmentMatrix(signal), [api]);
+  const matrix = useAsync((signal) => api.environmentMatrix(signal), [api], { coalesce: true });
   useDeploymentEvents(api, matrix.reload);
   const name = parseEntityRef(entityRef, { kind: 'component' }).name;
   const environments = matrix.data?.environments ?? [];

@@ -40,7 +40,8 @@ export function useReloadWhile(active: boolean, reload: () => void, ms: number):
 export function EnvironmentsPage() {
   const { api } = useSession();
   const { version } = useLiveUpdates();
-  const matrix = useAsync((signal) => api.environmentMatrix(signal), [api, version]);
+  // Events and polling ask again while a deploy runs; a slow answer must still arrive (see AsyncOptions).
+  const matrix = useAsync((signal) => api.environmentMatrix(signal), [api, version], { coalesce: true });
   const active = matrixActive(matrix.data);
   const tick = useNow(active);
   const now = active ? tick : Date.now();
