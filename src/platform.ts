@@ -15,7 +15,8 @@ import { cloneUrlOf, createRepoHost, type PushEvent, type RepoHost } from './hos
 import { environmentTools, localRuntime } from './environments/assemble.js';
 import { createLocalDriver, type LocalDriver } from './environments/drivers/local/index.js';
 import { createEnvironments, createEnvRepo, type Environments, type LocalRuntime } from './environments/index.js';
-import { createPipelines, createSecretStore, loadPlatformKey, type Pipelines, type SecretStore } from './pipelines/index.js';
+import { createPipelines, createSecretStore, loadPlatformKey, type Pipelines, type PolicyGate, type SecretStore } from './pipelines/index.js';
+import { createPolicyService, subjectOf, type PolicyService, type RecordedDecision } from './policy/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
 
@@ -56,6 +57,7 @@ interface Services {
   pipelines: Pipelines;
   secrets: SecretStore;
   environments: Environments;
+  policy: PolicyService;
   /** The server's public base URL; set once known (clone URLs in scaffolder outputs use it). */
   baseUrl: { current: string };
 }
@@ -66,7 +68,10 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
   mkdirSync(paths.root, { recursive: true });
   const log = createLogger({ level: config.logLevel, file: paths.logFile, console: config.logConsole }, { role });
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: paths.sqlite, pgSchema: config.pgSchema });
-  const catalog = createCatalog({ store, workspaceDir: config.workspaceDir });
+  // The catalog and the policy service need each other: ingestion is an admission point, and policies are entities.
+  const late: { catalog?: Catalog; pipelines?: Pipelines } = {};
+  const policy = createPolicyService({ store, catalog: () => late.catalog!, disabledPacks: config.policyPacksDisabled, modes: config.policyModes });
+  const catalog = (late.catalog = createCatalog({ store, workspaceDir: config.workspaceDir, admission: policy }));
   const repos = createRepoHost({ reposDir: paths.repos, store, log });
   const baseUrl = { current: config.publicUrl ?? readServerUrl(paths.serverInfo) ?? `http://${config.host}:${config.port}` };
   const scaffolder = createScaffolder({
@@ -78,16 +83,40 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
     github: config.github,
     gitlab: { apiUrl: config.gitlab.url ?? '', ...(config.gitlab.token ? { token: config.gitlab.token } : {}) },
     log,
+    policy,
   });
   // Every process that runs pipelines must decrypt with the same key: GANTRY_SECRET_KEY, or the workspace's key file.
   const secrets = createSecretStore({ store, key: process.env.GANTRY_SECRET_KEY, keyFile: join(config.workspaceDir, 'secret.key') });
-  const pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log, secrets });
-  const environments = environmentsFor({ config, log, store, catalog, repos, pipelines }, undefined);
-  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, environments, baseUrl };
+  const pipelines = (late.pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log, secrets, policyGate: pipelineGate(policy, catalog, () => late.pipelines!) }));
+  const environments = environmentsFor({ config, log, store, catalog, repos, pipelines, policy }, undefined);
+  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, environments, policy, baseUrl };
+}
+
+/**
+ * The admission point pipeline.gate: `gantry/policy-gate@1` asks the policies about the run so far (its jobs'
+ * statuses and findings); the subject is the repository's component.
+ */
+function pipelineGate(policy: PolicyService, catalog: Catalog, pipelines: () => Pipelines): PolicyGate {
+  return async ({ ctx, jobId }) => {
+    const run = await pipelines().getRun(ctx.runId);
+    const findings = await pipelines().findings(ctx.runId);
+    const entity = run.componentRef ? await catalog.getEntity(run.componentRef).catch(() => null) : null;
+    const subject = entity ? subjectOf(entity.ref, entity.entity) : subjectOf(`repository:default/${run.repo}`, { kind: 'repository', metadata: { name: run.repo }, spec: {} });
+    const jobs = Object.fromEntries(run.jobs.filter((j) => j.id !== jobId).map((j) => [j.id, j.status]));
+    const a = await policy.admit(
+      'pipeline.gate',
+      { subject, actor: { ref: run.actor, role: 'member', teams: [] }, object: { run: { status: run.status, sha: run.sha, branch: run.branch, jobs, findings: findings.map((f) => ({ rule: f.rule, severity: f.severity })) } } },
+      { evidence: { run: run.id, job: jobId, sha: run.sha } },
+    );
+    const said = (list: RecordedDecision[]) => list.flatMap((d) => d.messages.map((m) => `${d.policy}: ${m}`)).join('; ');
+    if (!a.allowed) return { allowed: false, reason: said(a.denials) };
+    const warnings = a.warnings.length ? `; warnings: ${said(a.warnings)}` : '';
+    return { allowed: true, reason: `${a.decisions.length} polic${a.decisions.length === 1 ? 'y' : 'ies'} evaluated, none denied${warnings}` };
+  };
 }
 
 /** The environments domain of a process; with a runtime (the server's local driver) it also takes deploy jobs. */
-function environmentsFor(s: Pick<Services, 'config' | 'log' | 'store' | 'catalog' | 'repos' | 'pipelines'>, runtime: LocalRuntime | undefined, routerPort?: number): Environments {
+function environmentsFor(s: Pick<Services, 'config' | 'log' | 'store' | 'catalog' | 'repos' | 'pipelines' | 'policy'>, runtime: LocalRuntime | undefined, routerPort?: number): Environments {
   const { config } = s;
   const platformKey = loadPlatformKey({ key: process.env.GANTRY_SECRET_KEY, keyFile: join(config.workspaceDir, 'secret.key') });
   return createEnvironments({
@@ -95,6 +124,7 @@ function environmentsFor(s: Pick<Services, 'config' | 'log' | 'store' | 'catalog
     catalog: s.catalog,
     repos: s.repos,
     pipelines: s.pipelines,
+    policy: s.policy,
     envRepo: createEnvRepo(s.repos),
     tools: environmentTools({
       workspaceDir: config.workspaceDir,
@@ -243,6 +273,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     pipelines,
     secrets,
     environments,
+    policy: s.policy,
     log,
     version: VERSION,
     sample,

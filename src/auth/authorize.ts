@@ -41,7 +41,10 @@ export type Action =
   | 'environment.delete'
   | 'deployment.create'
   | 'deployment.approve'
-  | 'deployment.override-freeze';
+  | 'deployment.override-freeze'
+  | 'policy.exemption.request'
+  | 'policy.exemption.approve'
+  | 'policy.exemption.revoke';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -109,6 +112,10 @@ const RULES: Record<Action, Rule> = {
   'deployment.approve': ownsIt,
   // Deploying into a freeze window is an admin's decision, recorded with its reason.
   'deployment.override-freeze': () => 'only an admin may deploy during a freeze window',
+  'policy.exemption.request': ownsIt,
+  'policy.exemption.approve': () => 'only an admin (the platform team) may approve a policy exemption',
+  'policy.exemption.revoke': (p, r) =>
+    (r.userRef !== undefined && r.userRef === p.userRef) || 'only the user who asked for an exemption (or an admin) may revoke it',
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */

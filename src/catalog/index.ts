@@ -13,6 +13,7 @@ export {
   type RegisterInput,
 } from './engine/createCatalog.js';
 export { CATALOG_JOB_HANDLERS } from './engine/catalogJobHandlers.js';
+export type { CatalogAdmission, EntityFacts, EntityVerdict } from './engine/admission.js';
 export { DEFAULT_LIMIT, MAX_LIMIT, parseFilter } from './engine/listEntities.js';
 export { normalizeRepoUrl, parseStoredTarget, type ParsedTarget } from './engine/locationTarget.js';
 export type {

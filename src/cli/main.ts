@@ -18,6 +18,8 @@ import { sampleCommand } from './commands/sample.js';
 import { secretCommand } from './commands/secret.js';
 import { deployCommands, envCommand } from './commands/deploy.js';
 import { auditCommand } from './commands/audit.js';
+import { complianceCommand } from './commands/compliance.js';
+import { exemptionCommand } from './commands/exemption.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
 import { tokenCommand } from './commands/token.js';
@@ -68,6 +70,8 @@ export function createProgram(): Command {
   envCommand(program);
   deployCommands(program);
   auditCommand(program);
+  exemptionCommand(program);
+  complianceCommand(program);
   stepCommand(program);
   eventsCommand(program);
   sampleCommand(program);

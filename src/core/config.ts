@@ -57,6 +57,10 @@ export const PlatformConfigSchema = z.object({
   resourcesPostgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
   /** Redis server whose databases 1-15 redis resources get; unset: redis resources cannot be provisioned. */
   redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
+  /** Built-in policy packs switched off (ownership, delivery, security, reliability, regulated-data). */
+  policyPacksDisabled: z.array(z.enum(['ownership', 'delivery', 'security', 'reliability', 'regulated-data'])).default([]),
+  /** A different mode for built-in policies, by name (`owner-exists: enforce`). */
+  policyModes: z.record(z.string(), z.enum(['enforce', 'warn', 'audit'])).default({}),
 });
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
@@ -81,6 +85,13 @@ export function loadConfig(options: Partial<PlatformConfigInput>, env: NodeJS.Pr
   if (env.GANTRY_ROUTER_PORT) fromEnv.routerPort = Number(env.GANTRY_ROUTER_PORT);
   if (env.GANTRY_RESOURCES_POSTGRES_URL) fromEnv.resourcesPostgresUrl = env.GANTRY_RESOURCES_POSTGRES_URL;
   if (env.GANTRY_REDIS_URL) fromEnv.redisUrl = env.GANTRY_REDIS_URL;
+  if (env.GANTRY_POLICY_PACKS_DISABLED !== undefined) {
+    fromEnv.policyPacksDisabled = env.GANTRY_POLICY_PACKS_DISABLED.split(',').map((s) => s.trim()).filter(Boolean) as PlatformConfig['policyPacksDisabled'];
+  }
+  if (env.GANTRY_POLICY_MODES) {
+    // owner-exists=enforce,tier-1-has-slo=enforce
+    fromEnv.policyModes = Object.fromEntries(env.GANTRY_POLICY_MODES.split(',').filter((x) => x.trim()).map((x) => x.split('=').map((y) => y.trim()))) as PlatformConfig['policyModes'];
+  }
   const merged = { workspaceDir: '.gantry', ...fromEnv, ...stripUndefined(options) };
   const parsed = PlatformConfigSchema.safeParse(merged);
   if (!parsed.success) {

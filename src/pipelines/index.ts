@@ -20,5 +20,6 @@ export {
   type TriggerInput,
 } from './engine/createPipelines.js';
 export type { RunStatus } from './engine/tables.js';
+export type { PolicyGate } from './runner/index.js';
 export { createSecretStore, loadPlatformKey, GLOBAL_SCOPE, type SecretInfo, type SecretStore, type SecretStoreOptions } from './engine/secrets.js';
 export * as model from './model/index.js';

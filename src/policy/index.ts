@@ -11,3 +11,22 @@ export { createPolicyEngine, matches, DEFAULT_COST_LIMIT, type PolicyEngine, typ
 export { canonicalJson, sha256 } from './engine/canonical.js';
 export { runPolicyTests, runTestFile, findTestFiles, loadPolicyFiles, outcomeOf, type TestReport, type TestFileResult, type CaseResult } from './engine/testRunner.js';
 export { builtInPolicies, BUILT_IN_PACKS, PACKS_DIR, type BuiltInPack } from './packs/builtIn.js';
+export {
+  createPolicyService,
+  complianceCsv,
+  policyDenied,
+  PolicyDeniedError,
+  NEEDS_APPROVAL,
+  MAX_EXEMPTION_DAYS,
+  type PolicyService,
+  type PolicyServiceOptions,
+  type ListedPolicy,
+  type RecordedDecision,
+  type RecordedAdmission,
+  type AdmitOptions,
+  type ExemptionView,
+  type DecisionQuery,
+  type ComplianceReport,
+  type ComplianceRow,
+} from './service/createPolicyService.js';
+export { subjectOf, actorOf } from './service/subjects.js';

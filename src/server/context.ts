@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { Scaffolder } from '../golden-paths/index.js';
 import type { Pipelines, SecretStore } from '../pipelines/index.js';
 import type { RepoHost } from '../hosting/index.js';
+import type { PolicyService } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 
 /** What the HTTP layer needs from the rest of the platform. Routes only parse, call a domain, and format. */
@@ -20,6 +21,7 @@ export interface ServerDeps {
   secrets: SecretStore;
   /** Absent in tests of other domains. */
   environments?: Environments;
+  policy: PolicyService;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

@@ -12,6 +12,8 @@ export interface ProblemDetails {
   code: ErrorCode;
   instance?: string;
   problems?: Problem[];
+  /** A refusal by policy: each enforce-mode decision that denied (its id, the policy, the messages). */
+  decisions?: unknown[];
 }
 
 /** The one place domain errors become HTTP statuses. */
@@ -47,7 +49,13 @@ export function problemResponse(c: Context, p: ProblemDetails): Response {
 export function errorToResponse(c: Context, err: unknown, log: Logger): Response {
   if (err instanceof GantryError) {
     const status = err.code === 'input' && err.problems.length > 0 ? 422 : undefined;
-    return problemResponse(c, problemOf(err.code, err.message, err.problems, status));
+    const p = problemOf(err.code, err.message, err.problems, status);
+    if (Array.isArray(err.details.decisions)) {
+      p.type = 'https://gantry.dev/problems/policy-denied';
+      p.title = 'Refused by policy';
+      p.decisions = err.details.decisions;
+    }
+    return problemResponse(c, p);
   }
   // Malformed JSON bodies and the like, raised by hono itself.
   const maybe = err as { status?: number; message?: string };

@@ -34,6 +34,7 @@ containers:
     image: .
     command: [node, server.mjs]
     variables: { VERSION: "${version}", READY_DELAY_MS: "${delayMs}" }
+    resources: { limits: { cpu: 250m, memory: 128Mi } }
 service:
   ports: { http: { port: 80, targetPort: 8080 } }
 `;

@@ -24,6 +24,7 @@ containers:
     image: .
     command: [node, server.mjs]
     variables: { VERSION: "${version}" }
+    resources: { limits: { cpu: 250m, memory: 128Mi } }
 service:
   ports: { http: { port: 80, targetPort: 8080 } }
 `;
@@ -108,6 +109,23 @@ describe('the deployment flow', () => {
   });
 
   it('promotion to an environment with approvals waits for someone else, then deploys', async () => {
+    // The release was not built by a Gantry pipeline: the delivery pack refuses production, naming the policy.
+    const refused = await gantry(['promote', 'shop', '--to', 'prod'], admin);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('production-needs-green-pipeline: release');
+    // The team asks for an exemption; an admin (not the requester) approves it.
+    const asked = await gantry(['exemption', 'request', '--subject', 'component:default/shop', '--policy', 'production-needs-green-pipeline', '--reason', 'built by the vendor pipeline until we migrate', '--expires', '7d', '--json'], carol);
+    expect(asked.exitCode).toBe(0);
+    const exemption = json(asked.stdout);
+    expect(exemption.status).toBe('requested');
+    const ownRequest = await gantry(['exemption', 'approve', exemption.id], carol);
+    expect(ownRequest.exitCode).toBe(1);
+    const approved = await gantry(['exemption', 'approve', exemption.id], admin);
+    expect(approved.exitCode).toBe(0);
+    expect(approved.stdout).toContain(`Exemption ${exemption.id} is active.`);
+    expect((await gantry(['exemption', 'list', '--status', 'active'], admin)).stdout).toMatch(new RegExp(`^${exemption.id}\\s+active\\s+production-needs-green-pipeline\\s+component:default/shop`, 'm'));
+    expect((await gantry(['exemption', 'list', '--status', 'bogus'], admin)).exitCode).toBe(2);
+
     const p = await gantry(['promote', 'shop', '--to', 'prod', '--json'], admin);
     expect(p.exitCode).toBe(0);
     const pending = json(p.stdout);
@@ -119,6 +137,17 @@ describe('the deployment flow', () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toContain('Deployed shop');
     expect(ok.stdout).toContain('to prod');
+
+    // What the policies said, from the CLI: the refusal, then the exemption that waived it.
+    const decisions = await gantry(['policy', 'decisions', '--subject', 'component:default/shop', '--policy', 'production-needs-green-pipeline'], admin);
+    expect(decisions.stdout).toMatch(/\bexempt\s+production-needs-green-pipeline\s+deployment\.promote\s+component:default\/shop\s+prod\b/);
+    expect(decisions.stdout).toMatch(/\bdeny\s+production-needs-green-pipeline\s+deployment\.promote\s+component:default\/shop\s+prod\b/);
+    const report = json((await gantry(['compliance', '--component', 'shop', '--json'], admin)).stdout);
+    const row = report.rows.find((r: { policy: string; environment: string | null }) => r.policy === 'production-needs-green-pipeline' && r.environment === 'prod');
+    expect(row).toMatchObject({ status: 'exempt', evidence: { exemption: exemption.id } });
+    const csv = await gantry(['compliance', '--component', 'shop', '--format', 'csv'], admin);
+    expect(csv.stdout.split('\r\n')[0]).toBe('component,owner,policy,pack,mode,action,environment,status,messages,decided_at,evidence');
+    expect(csv.stdout).toContain('component:default/shop,group:default/team-a,production-needs-green-pipeline,delivery,enforce,deployment.promote,prod,exempt');
   });
 
   it('a release that cannot start exits 1 with the reason; rollback and history', async () => {

@@ -158,7 +158,8 @@ describe('catalog', () => {
 
     const table = await gantry(['catalog', 'list', '--all'], admin);
     expect(table.stdout).toMatch(/^REF\s+TYPE\s+OWNER\s+LIFECYCLE\s+STATUS$/m);
-    expect(table.stdout).toMatch(/^component:default\/svc-a\s+service\s+team-a\s+production\s+ok$/m);
+    // The ownership pack's tier-set policy warns (svc-a names no tier): stored, with the warning on its status.
+    expect(table.stdout).toMatch(/^component:default\/svc-a\s+service\s+team-a\s+production\s+1 warning$/m);
   });
 
   it('gets an entity by full ref and by unique name', async () => {

@@ -47,6 +47,8 @@ containers:
       DATABASE_URL: \${resources.db.url}
     readinessProbe:
       httpGet: { path: /readyz, port: 8080 }
+    resources:
+      limits: { cpu: 500m, memory: 256Mi }
 service:
   ports:
     http: { port: 80, targetPort: 8080 }
@@ -232,8 +234,22 @@ spec: { type: development, owner: team-a, driver: local, order: 99 }
     expect(toStaging.status).toBe(202);
     expect((await waitDeployment(toStaging.body.id)).status).toBe('succeeded');
 
+    // The delivery pack: production needs a green pipeline on the release's commit, and this release has none.
+    const refused = await c.call('POST', '/api/deployments/promote', alice, { component: 'hello', to: 'production' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe('https://gantry.dev/problems/policy-denied');
+    expect(refused.body.detail).toContain(`production-needs-green-pipeline: release ${v1.id} has no pipeline run on its commit`);
+    expect(refused.body.decisions.map((d: Json) => d.policy)).toEqual(['production-needs-green-pipeline']);
+    // An exemption for this component and policy, asked by its team and approved by an admin, lets it through.
+    const asked = await c.call('POST', '/api/exemptions', alice, { subject: 'component:default/hello', policy: 'production-needs-green-pipeline', reason: 'built outside Gantry until the pipeline lands', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    expect(asked.status).toBe(201);
+    expect((await c.call('POST', `/api/exemptions/${asked.body.id}/approve`, alice)).status).toBe(403);
+    expect((await c.call('POST', `/api/exemptions/${asked.body.id}/approve`, admin())).body.status).toBe('active');
     const toProd = await c.call('POST', '/api/deployments/promote', alice, { component: 'hello', to: 'production' });
     expect(toProd.body).toMatchObject({ status: 'awaiting_approval', requiredApprovals: 1, releaseId: v1.id, action: 'promote' });
+    const decided = (await c.call('GET', '/api/policy-decisions?subject=component:default/hello&policy=production-needs-green-pipeline', alice)).body.items as Json[];
+    expect(decided.map((d) => d.result)).toEqual(['exempt', 'deny']);
+    expect(decided[0]).toMatchObject({ exemption: asked.body.id, environment: 'production', action: 'deployment.promote' });
     const self = await c.call('POST', `/api/deployments/${toProd.body.id}/approve`, alice);
     expect(self.status).toBe(403);
     expect(self.body.detail).toContain('cannot approve it');
@@ -290,7 +306,8 @@ spec: { type: development, owner: team-a, driver: local, order: 99 }
     expect(frozen.status).toBe(201);
     expect(frozen.body.environment.frozen.reason).toBe('quarter close');
     const blocked = await c.call('POST', '/api/deployments', alice, { component: 'hello', environment: 'frozen' });
-    expect(blocked.status).toBe(409);
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.decisions.map((d: Json) => d.policy)).toEqual(['no-deploy-in-freeze']);
     expect(blocked.body.detail).toContain('frozen until');
     expect(blocked.body.detail).toContain('quarter close');
     const notAdmin = await c.call('POST', '/api/deployments', alice, { component: 'hello', environment: 'frozen', overrideFreeze: 'hotfix' });
@@ -413,6 +430,10 @@ jobs:
   it('a kubernetes environment gets validated manifests committed in a layout Argo CD and Flux sync', async () => {
     expect((await c.call('POST', '/api/environments', admin(), { name: 'k8s-prod', type: 'production', owner: 'team-a', driver: 'kubernetes', order: 90 })).status).toBe(201);
     const d = await c.call('POST', '/api/deployments', admin(), { component: 'hello', environment: 'k8s-prod', release: v1.id });
+    // requiredApprovals is 0, but the delivery pack wants one approval by someone else for any production deploy.
+    expect(d.body).toMatchObject({ status: 'awaiting_approval' });
+    expect(d.body.reason).toContain('production-needs-approval: a production deploy needs 1 approval(s) by someone other than user:default/admin');
+    expect((await c.call('POST', `/api/deployments/${d.body.id}/approve`, alice)).body.status).toBe('queued');
     const done = await waitDeployment(d.body.id);
     expect(done.reason).toBe('committed to the environment repository; Argo CD or Flux applies it');
     expect(done.status).toBe('succeeded');

@@ -12,6 +12,7 @@ import {
   type Entity,
   type RelationType,
 } from '../model/index.js';
+import { entityFacts, refusalProblem, type CatalogAdmission, type EntityFacts } from './admission.js';
 import { describeCycle, findCycles } from './findCycles.js';
 import { createGitCheckouts } from './gitCheckouts.js';
 import { facetCounts, listEntities } from './listEntities.js';
@@ -20,6 +21,7 @@ import { isRemoteUrl, normalizeRepoUrl, parseLocationTarget, parseStoredTarget, 
 import { openSource, type SourceStream } from './readSource.js';
 import { entityGraph, relatedEntities, withSubgroups } from './relatedEntities.js';
 import type { EntityPage, EntityQuery, EntityView, Filter, GraphEdge, GraphNode, LocationType, LocationView, RefreshResult } from './views.js';
+import { whereIn } from './batch.js';
 import { createEntityWriter, deleteEntityRows, writeEntities, type Candidate, type EntityWriter, type WriteResult } from './writeEntities.js';
 
 export interface CatalogOptions {
@@ -30,6 +32,8 @@ export interface CatalogOptions {
   gitTimeoutMs?: number;
   /** Largest descriptor file read from a source; default 1 MiB. */
   maxFileBytes?: number;
+  /** The policy admission point `catalog.entity` (docs/policy.md); without it every valid entity is ingested. */
+  admission?: CatalogAdmission;
 }
 
 export interface AddLocationInput {
@@ -65,6 +69,8 @@ export interface Catalog {
   validate(text: string, file: string): { problems: Problem[]; entities: number };
   /** Locations whose refresh interval has elapsed; the worker's scheduler calls this. */
   refreshDue(now?: Date): Promise<number>;
+  /** What policies see about stored entities (owner, relations, related resources), as at ingestion. */
+  entityFacts(refs: string[]): Promise<EntityFacts[]>;
 }
 
 export const REFRESH_LOCATION_JOB = 'catalog.refresh-location';
@@ -209,6 +215,34 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     }));
   }
 
+  /**
+   * The policy admission point `catalog.entity` for a batch: returns the candidates to write (with policy warnings
+   * added to their status) and those refused. Refused candidates are returned separately so a caller streaming
+   * chunks can decide them again at the end, when entities declared later in the same import are stored.
+   */
+  async function admitCandidates(tx: Tx, candidates: Candidate[], ctx: { actor: string; location: string | null; final?: boolean }): Promise<{ allowed: Candidate[]; refused: Array<{ candidate: Candidate; refused: string[] }> }> {
+    const admission = opts.admission;
+    if (!admission || candidates.length === 0) return { allowed: candidates, refused: [] };
+    const facts = await entityFacts(tx, store.dialect, candidates.map((c) => ({ ref: c.ref, entity: c.entity })));
+    const verdicts = await admission.admitEntities(tx, facts, ctx);
+    const allowed: Candidate[] = [];
+    const refused: Array<{ candidate: Candidate; refused: string[] }> = [];
+    for (const c of candidates) {
+      const v = verdicts.get(c.ref);
+      if (v?.refused.length) {
+        refused.push({ candidate: c, refused: v.refused });
+        continue;
+      }
+      if (v?.warnings.length) {
+        const warnings = v.warnings.map((m) => ({ code: 'policy_warning', path: '', message: m, severity: 'warning' as const }));
+        // Derived again: the warnings are part of the entity's hash, so a new warning is written, not skipped.
+        const { derived: _derived, ...rest } = c;
+        allowed.push({ ...rest, warnings: [...c.warnings, ...warnings] });
+      } else allowed.push(c);
+    }
+    return { allowed, refused };
+  }
+
   /** The whole refresh of one location, inside tx; `before` are events to append ahead of the refresh's own. */
   async function applyRefresh(tx: Tx, loc: LocationRow, read: SourceRead, actor: string, before: NewEvent[] = []): Promise<RefreshResult> {
     const now = new Date();
@@ -245,6 +279,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       // The source's documents arrive a chunk at a time and are written as they come: parsing the next
       // chunk (on worker threads) overlaps writing this one, and only a few chunks are in memory at once.
       let writer: EntityWriter | null = null;
+      const admissionCtx = { actor, location: loc.id };
+      let deferred: Candidate[] = [];
       for await (const chunk of source.chunks()) {
         const candidates: Candidate[] = [];
         for (const { file, doc, derived } of chunk.documents) {
@@ -271,9 +307,20 @@ export function createCatalog(opts: CatalogOptions): Catalog {
           // The first chunk's share of the source's text says about how many entities the whole source has.
           expectedCandidates: Math.round((candidates.length * source.size) / Math.max(1, chunk.size)),
         });
-        await writer.write(candidates);
+        const admitted = await admitCandidates(tx, candidates, { ...admissionCtx, final: false });
+        deferred = deferred.concat(admitted.refused.map((r) => r.candidate));
+        await writer.write(admitted.allowed);
       }
       writer ??= createEntityWriter(store.dialect, tx, { actor, locationId: loc.id, denyReason, now: nowIso });
+      if (deferred.length > 0) {
+        // Decided again with the whole import stored: an owner declared in a later file now exists.
+        const again = await admitCandidates(tx, deferred, admissionCtx);
+        await writer.write(again.allowed);
+        for (const r of again.refused) {
+          retainRefs.add(r.candidate.ref);
+          documentProblems.push(refusalProblem(r.candidate.ref, r.refused, r.candidate.position));
+        }
+      }
       const written = await writer.finish({
         onMissing: loc.on_missing,
         retainRefs,
@@ -500,10 +547,12 @@ export function createCatalog(opts: CatalogOptions): Catalog {
         return d.allowed ? null : d.reason;
       };
       const stored = await store.transaction(async (tx) => {
+        const admitted = await admitCandidates(tx, candidates, { actor: p.userRef, location: null });
+        for (const r of admitted.refused) problems.push(refusalProblem(r.candidate.ref, r.refused, r.candidate.position));
         const written = await writeEntities(store.dialect, tx, {
           actor: p.userRef,
           locationId: null,
-          candidates,
+          candidates: admitted.allowed,
           denyReason,
           removal: null,
           now: new Date().toISOString(),
@@ -567,6 +616,11 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     },
     related: (q) => relatedEntities(db, q),
     graph: (q) => entityGraph(db, q),
+
+    async entityFacts(refs) {
+      const rows = refs.length ? await whereIn<{ ref: string; body: string }>(db, store.dialect, 'select ref, body from entities where ref', refs) : [];
+      return entityFacts(db, store.dialect, rows.map((r) => ({ ref: r.ref, entity: JSON.parse(r.body) as Entity })));
+    },
 
     validate(text, file) {
       const parsed = parseDescriptors(text, file, { maxBytes: MAX_REGISTER_BYTES });

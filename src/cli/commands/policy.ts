@@ -21,6 +21,26 @@ interface PolicySummary {
   source: string;
 }
 
+interface Decision {
+  id: string;
+  time: string;
+  policy: string;
+  action: string;
+  subject: string;
+  result: string;
+  environment: string | null;
+  actor: string;
+  messages: string[];
+}
+
+function printDecisions(items: Decision[]): void {
+  printTable(
+    ['time', 'result', 'policy', 'action', 'subject', 'env', 'actor', 'message'],
+    items.map((d) => [d.time.replace('T', ' ').slice(0, 19), d.result, d.policy, d.action, d.subject, d.environment ?? '-', d.actor, d.messages.join('; ') || '-']),
+    'No decisions.',
+  );
+}
+
 async function mustExist(path: string, what: string): Promise<void> {
   try {
     await stat(path);
@@ -39,7 +59,8 @@ export function policyCommand(program: Command): void {
     `
 Examples:
   $ gantry policy list                                  the built-in packs and the catalog's Policy entities
-  $ gantry policy show production-needs-approval
+  $ gantry policy show production-needs-approval        its document and recent decisions
+  $ gantry policy decisions --result deny --subject component:default/orders-api
   $ gantry policy validate ./policies
   $ gantry policy test ./policies                       PASS/FAIL per case; exit 1 on any failure
   $ gantry policy eval --policy ./policies --action deployment.create --input input.json
@@ -71,13 +92,45 @@ Examples:
     .option('--json', 'print the API answer as JSON')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
       const client = await connect(cmd.optsWithGlobals<GlobalOptions>());
-      const r = await client.get<PolicySummary & { policy: unknown }>(`/api/policies/${encodeURIComponent(name)}`);
+      const r = await client.get<PolicySummary & { policy: unknown; recentDecisions: Decision[] }>(`/api/policies/${encodeURIComponent(name)}`);
       if (opts.json) {
         printJson(r);
         return;
       }
       print(`# ${r.name} (${r.mode}${r.pack ? `, pack ${r.pack}` : ''}) from ${r.source}`);
       process.stdout.write(stringifyYaml(r.policy));
+      print();
+      print(r.recentDecisions.length ? 'Recent decisions:' : 'No decisions recorded yet.');
+      if (r.recentDecisions.length) printDecisions(r.recentDecisions);
+    });
+
+  policy
+    .command('decisions')
+    .description('recorded decisions, newest first: who asked, about what, and what the policy said')
+    .option('--policy <name>', 'only this policy')
+    .option('--subject <ref>', 'only this subject (component:default/orders-api)')
+    .option('--action <action>', `only this admission point (${ADMISSION_ACTIONS.join(', ')})`)
+    .option('--result <result>', 'only allow, deny, warn, audit or exempt')
+    .option('--limit <n>', 'at most this many (1-500)', '50')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (opts: { policy?: string; subject?: string; action?: string; result?: string; limit: string; json?: boolean }, cmd: Command) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError(`--limit: expected a whole number from 1 to 500, found "${opts.limit}"`);
+      if (opts.result && !['allow', 'deny', 'warn', 'audit', 'exempt'].includes(opts.result)) throw new UsageError(`--result: expected allow, deny, warn, audit or exempt, found "${opts.result}"`);
+      const client = await connect(cmd.optsWithGlobals<GlobalOptions>());
+      const r = await client.get<{ items: Decision[]; nextCursor: string | null }>('/api/policy-decisions', {
+        policy: opts.policy,
+        subject: opts.subject,
+        action: opts.action,
+        result: opts.result,
+        limit,
+      });
+      if (opts.json) {
+        printJson(r);
+        return;
+      }
+      if (r.items.length === 0) print('No decisions.');
+      else printDecisions(r.items);
     });
 
   policy

@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { authorize, decide, SYSTEM, type Principal } from '../../auth/authorize.js';
 import type { Catalog } from '../../catalog/index.js';
 import { ConflictError, errorChain, InputError, NotAllowedError, NotFoundError, type Problem } from '../../core/errors.js';
@@ -11,6 +11,7 @@ import { nowIso } from '../../core/ids.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { PushEvent, RepoHost } from '../../hosting/index.js';
 import type { Pipelines } from '../../pipelines/index.js';
+import { actorOf, NEEDS_APPROVAL, policyDenied, subjectOf, type PolicyActor, type PolicyService, type RecordedAdmission } from '../../policy/index.js';
 import type { Job as QueueJob } from '../../store/queue.js';
 import type { Store } from '../../store/index.js';
 import type { JobContext } from '../../store/worker.js';
@@ -89,6 +90,8 @@ export interface EnvironmentsOptions {
   workspaceDir: string;
   /** Absent in processes without the router (a separate worker): they do not take deploy jobs. */
   runtime?: LocalRuntime;
+  /** Admission points deployment.* and kubernetes.manifests (docs/policy.md). */
+  policy: PolicyService;
   log?: Logger;
   now?: () => Date;
 }
@@ -113,6 +116,8 @@ export interface DeployInput {
   environment: string;
   release?: string;
   overrideFreeze?: string;
+  /** Promote only: the environment the release comes from (policies see it as object.from). */
+  from?: string;
 }
 
 export interface Environments {
@@ -273,7 +278,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
 
   // ---- components ----------------------------------------------------------------------------------------------
 
-  async function component(name: string): Promise<{ name: string; ref: string; owner: string | null; repo: string | null }> {
+  async function component(name: string): Promise<{ name: string; ref: string; owner: string | null; repo: string | null; entity: Record<string, unknown> }> {
     let e;
     try {
       e = await catalog.getEntity(name.includes(':') ? name : `component:${name}`);
@@ -291,7 +296,85 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       const rel = relative(repos.reposDir, resolve(path));
       if (rel && !rel.startsWith('..') && !rel.includes('/') && rel.endsWith('.git')) repo = basename(rel, '.git');
     }
-    return { name: e.name, ref: e.ref, owner, repo };
+    return { name: e.name, ref: e.ref, owner, repo, entity: e.entity };
+  }
+
+  // ---- policy admission (deployment.*, kubernetes.manifests) ----------------------------------------------------
+
+  /** The newest pipeline run on a commit of the component's repository, with its security steps' outcome. */
+  async function pipelineFacts(repo: string | null, sha: string): Promise<{ id: string; status: string; sha: string; securitySteps: { secretScan: string; dependencyAudit: string } } | undefined> {
+    if (!repo) return undefined;
+    const run = (await opts.pipelines.listRuns({ repo, sha, limit: 1 }))[0];
+    if (!run) return undefined;
+    const detail = await opts.pipelines.getRun(run.id);
+    const stepStatus = (tool: string): string => {
+      const steps = detail.jobs.flatMap((j) => j.steps).filter((st) => st.name.includes(tool));
+      if (steps.length === 0) return 'absent';
+      return steps.find((st) => st.status !== 'succeeded')?.status ?? 'succeeded';
+    };
+    return { id: run.id, status: run.status, sha: run.sha, securitySteps: { secretScan: stepStatus('secret-scan'), dependencyAudit: stepStatus('dependency-audit') } };
+  }
+
+  const POLICY_ACTIONS: Partial<Record<DeploymentAction, string>> = {
+    deploy: 'deployment.create',
+    auto: 'deployment.create',
+    preview: 'deployment.create',
+    promote: 'deployment.promote',
+    rollback: 'deployment.rollback',
+  };
+
+  /**
+   * Asks the policies about a deployment. Denials whose reason is NeedsApproval keep it waiting for approvals;
+   * any other enforce-mode denial refuses it (PolicyDeniedError, 403, naming each policy).
+   */
+  async function admitDeployment(a: {
+    actor: PolicyActor;
+    c: { ref: string; repo: string | null; entity: Record<string, unknown> };
+    env: EnvironmentSpec;
+    /** The freeze window the environment is in now (null when none, or for rollbacks). */
+    frozen: FreezeWindow | null;
+    release: ReleaseTable;
+    action: DeploymentAction;
+    approvals: Array<{ by: string }>;
+    requiredApprovals: number;
+    freezeOverride: string | null;
+    from?: string;
+    deployment?: string;
+  }): Promise<{ pending: string[]; admission: RecordedAdmission | null }> {
+    const action = POLICY_ACTIONS[a.action];
+    if (!action) return { pending: [], admission: null };
+    const pipeline = await pipelineFacts(a.c.repo, a.release.sha);
+    const subject = subjectOf(a.c.ref, a.c.entity);
+    const object = {
+      environment: { name: a.env.name, type: a.env.type, owner: a.env.owner, driver: a.env.driver, order: a.env.order, requiredApprovals: a.env.requiredApprovals, freezeWindows: a.env.freezeWindows, settings: a.env.settings },
+      release: { id: a.release.id, sha: a.release.sha, workload: JSON.parse(a.release.workload) as Record<string, unknown> },
+      ...(pipeline ? { pipeline: { status: pipeline.status, sha: pipeline.sha, securitySteps: pipeline.securitySteps } } : {}),
+      approvals: a.approvals.filter((x) => x.by !== a.actor.ref).map((x) => ({ by: x.by })),
+      requiredApprovals: a.requiredApprovals,
+      frozen: a.frozen !== null,
+      ...(a.frozen ? { freezeWindow: { start: a.frozen.start, end: a.frozen.end, ...(a.frozen.reason ? { reason: a.frozen.reason } : {}) } } : {}),
+      ...(a.freezeOverride ? { freezeOverride: a.freezeOverride } : {}),
+      requestedBy: a.actor.ref,
+      ...(a.from ? { from: a.from } : {}),
+    };
+    const evidence = {
+      ...(a.deployment ? { deployment: a.deployment } : {}),
+      release: a.release.id,
+      sha: a.release.sha,
+      pipelineRun: pipeline ? { id: pipeline.id, status: pipeline.status, ...pipeline.securitySteps } : null,
+      approvals: a.approvals,
+      ...(a.freezeOverride ? { freezeOverride: a.freezeOverride } : {}),
+    };
+    const admission = await opts.policy.admit(action, { subject, actor: a.actor, object }, { environment: a.env.name, evidence });
+    const refusing = admission.denials.filter((d) => d.reason !== NEEDS_APPROVAL);
+    if (refusing.length > 0) throw policyDenied(action, a.c.ref, refusing);
+    if (a.env.driver === 'kubernetes' && tools.kubernetesLayout) {
+      // The manifests this release renders to, checked before anything is committed to the environment repository.
+      const { files } = tools.kubernetesLayout(a.env, [await resolvedWorkload(a.env, a.release, false)]);
+      const objects = [...files.values()].flatMap((text) => parseAllDocuments(text).map((d) => d.toJSON() as Record<string, unknown>)).filter((o) => o && typeof o === 'object' && 'kind' in o);
+      await opts.policy.enforce('kubernetes.manifests', { subject, actor: a.actor, object: { objects } }, { environment: a.env.name, evidence });
+    }
+    return { pending: admission.denials.filter((d) => d.reason === NEEDS_APPROVAL).flatMap((d) => d.messages.map((m) => `${d.policy}: ${m}`)), admission };
   }
 
   // ---- releases ------------------------------------------------------------------------------------------------
@@ -640,16 +723,29 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
     const rollback = action === 'rollback';
     let freezeOverride: string | null = null;
     const frozen = view.frozen;
-    if (frozen && !rollback) {
-      if (!input.overrideFreeze) {
-        throw new ConflictError(`${env.name} is frozen until ${frozen.end}${frozen.reason ? ` (${frozen.reason})` : ''}; an admin may deploy anyway with an override reason`);
-      }
+    // Whether a freeze blocks is the delivery pack's no-deploy-in-freeze policy; an override is an admin's call.
+    if (frozen && !rollback && input.overrideFreeze) {
       authorize(p, 'deployment.override-freeze', { owner: c.owner });
       freezeOverride = `${input.overrideFreeze} (by ${p.userRef})`;
     }
     const current = await desiredOf(env.name, c.name);
     const required = rollback ? 0 : env.requiredApprovals;
     const id = `d-${randomUUID().slice(0, 8)}`;
+    const { pending, admission } = await admitDeployment({
+      actor: actorOf(p),
+      c,
+      env,
+      frozen: frozen && !rollback ? frozen : null,
+      release,
+      action,
+      approvals: [],
+      requiredApprovals: required,
+      freezeOverride,
+      ...(input.from ? { from: input.from } : {}),
+      // No deployment id in the evidence: a refused request never becomes one (the event of an accepted one lists
+      // its decisions).
+    });
+    const waiting = required > 0 || pending.length > 0;
     const row: DeploymentTable = {
       id,
       component: c.name,
@@ -657,7 +753,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       release_id: release.id,
       from_release_id: current?.releaseId ?? null,
       action,
-      status: required > 0 ? 'awaiting_approval' : 'queued',
+      status: waiting ? 'awaiting_approval' : 'queued',
       requested_by: p.userRef,
       requested_at: nowIso(),
       approvals: '[]',
@@ -665,13 +761,13 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       freeze_override: freezeOverride,
       started_at: null,
       finished_at: null,
-      reason: null,
+      reason: pending.length ? `waiting for approval: ${pending.join('; ')}` : null,
       env_commit: null,
       url: null,
       job_id: null,
     };
     await store.transaction(async (tx) => {
-      if (required === 0) {
+      if (!waiting) {
         const job = await store.queue.enqueue(tx, { type: DEPLOY_JOB, payload: { deploymentId: id }, maxAttempts: 3, actor: p.userRef });
         row.job_id = job.id;
       }
@@ -680,7 +776,17 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
         actor: p.userRef,
         action: 'deployment.requested',
         subject: `deployment:${id}`,
-        payload: { component: c.ref, environment: env.name, release: release.id, sha: release.sha, action, requiredApprovals: required, freezeOverride },
+        payload: {
+          component: c.ref,
+          environment: env.name,
+          release: release.id,
+          sha: release.sha,
+          action,
+          requiredApprovals: required,
+          freezeOverride,
+          // What the policies said (the decisions are stored with these ids).
+          policy: admission ? { decisions: admission.decisions.map((d) => ({ id: d.id, policy: d.policy, result: d.result })), pending } : null,
+        },
       });
     });
     return toView(row);
@@ -1029,7 +1135,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       if (!current) throw new ConflictError(`${c.name} is not deployed in ${from}, the environment before ${input.to}`);
       const last = await db().selectFrom('deployments').select(['status']).where('component', '=', c.name).where('environment', '=', from).where('release_id', '=', current.releaseId).orderBy('requested_at', 'desc').executeTakeFirst();
       if (last && last.status !== 'succeeded') throw new ConflictError(`${current.releaseId} is ${last.status.replace('_', ' ')} in ${from}; only a release that succeeded there is promoted`);
-      return deploy(p, { component: c.name, environment: input.to, release: current.releaseId, ...(input.overrideFreeze ? { overrideFreeze: input.overrideFreeze } : {}) }, 'promote');
+      return deploy(p, { component: c.name, environment: input.to, release: current.releaseId, from, ...(input.overrideFreeze ? { overrideFreeze: input.overrideFreeze } : {}) }, 'promote');
     },
 
     async rollback(p, input) {
@@ -1055,20 +1161,39 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       const { spec: env, view } = await environment(d.environment);
       const asComponentTeam = decide(p, 'deployment.approve', { owner: c.owner });
       if (!asComponentTeam.allowed) authorize(p, 'deployment.approve', { owner: env.owner });
-      if (view.frozen && !d.freeze_override) throw new ConflictError(`${env.name} is frozen until ${view.frozen.end}${view.frozen.reason ? ` (${view.frozen.reason})` : ''}`);
       approvals.push({ by: p.userRef, at: nowIso() });
-      const ready = approvals.length >= Number(d.required_approvals);
+      // The policies decide again with this approval counted: a refusal (say, a freeze window began) leaves the
+      // deployment as it was; approvals still missing keep it waiting.
+      const fromEnv = d.action === 'promote' ? (await allEnvironments()).filter((e) => e.spec.type !== 'preview' && e.spec.order < env.order).pop()?.spec.name : undefined;
+      const { pending } = await admitDeployment({
+        actor: { ref: d.requested_by, role: 'member', teams: [] },
+        c,
+        env,
+        frozen: view.frozen && d.action !== 'rollback' ? view.frozen : null,
+        release: await loadRelease(d.release_id),
+        action: d.action,
+        approvals,
+        requiredApprovals: Number(d.required_approvals),
+        freezeOverride: d.freeze_override,
+        ...(fromEnv ? { from: fromEnv } : {}),
+        deployment: d.id,
+      });
+      const ready = approvals.length >= Number(d.required_approvals) && pending.length === 0;
       await store.transaction(async (tx) => {
         let jobId: string | null = null;
         if (ready) jobId = (await store.queue.enqueue(tx, { type: DEPLOY_JOB, payload: { deploymentId: id }, maxAttempts: 3, actor: p.userRef })).id;
         await tx
           .withTables<EnvironmentTables>()
           .updateTable('deployments')
-          .set({ approvals: JSON.stringify(approvals), ...(ready ? { status: 'queued' as const, job_id: jobId } : {}) })
+          .set({
+            approvals: JSON.stringify(approvals),
+            reason: pending.length ? `waiting for approval: ${pending.join('; ')}` : null,
+            ...(ready ? { status: 'queued' as const, job_id: jobId } : {}),
+          })
           .where('id', '=', id)
           .where('status', '=', 'awaiting_approval')
           .execute();
-        await store.events.append(tx, { actor: p.userRef, action: 'deployment.approved', subject: `deployment:${id}`, payload: { approvals: approvals.length, required: Number(d.required_approvals), queued: ready } });
+        await store.events.append(tx, { actor: p.userRef, action: 'deployment.approved', subject: `deployment:${id}`, payload: { approvals: approvals.length, required: Number(d.required_approvals), queued: ready, pending } });
       });
       return toView(await loadDeployment(id));
     },

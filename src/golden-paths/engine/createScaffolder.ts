@@ -8,6 +8,7 @@ import { ConflictError, errorChain, InputError, NotAllowedError, NotFoundError, 
 import { newId, nowIso } from '../../core/ids.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { RepoHost } from '../../hosting/index.js';
+import { actorOf, subjectOf, type PolicyService } from '../../policy/index.js';
 import type { Job, JobContext, Store } from '../../store/index.js';
 import { checkParameters, secretParameters } from '../model/parameters.js';
 import { readTemplateSpec, templateVersion, type JsonSchema, type TemplateSpec } from '../model/template.js';
@@ -36,6 +37,8 @@ export interface ScaffolderOptions {
   github?: Partial<ForgeConfig>;
   gitlab?: Partial<ForgeConfig>;
   log?: Logger;
+  /** The admission point template.run (docs/policy.md): parameters and generated files, before anything is created. */
+  policy?: PolicyService;
 }
 
 /** A template as the gallery lists it. */
@@ -511,6 +514,12 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
       const { view, detail, spec } = await detailOf(ref);
       const { values, secrets } = await checkValues(detail, input);
       const id = newId();
+      // Secret parameters never reach policies (nor the decisions stored); the rendered files do.
+      const admission = await opts.policy?.enforce(
+        'template.run',
+        { subject: subjectOf(view.ref, view.entity), actor: actorOf(p), object: { parameters: values, files: dry.files.map((f) => ({ path: f.path, content: f.content ?? '' })) } },
+        { evidence: { task: id, template: view.ref, version: detail.version } },
+      );
       const steps: StepState[] = spec.steps.map((s) => ({ id: s.id, name: s.name, action: s.action, status: 'pending', startedAt: null, finishedAt: null, output: null, error: null }));
       if (secretParameters(spec.parameters).size > 0) heldSecrets.set(id, secrets);
       await store.transaction(async (tx) => {
@@ -541,7 +550,7 @@ export function createScaffolder(opts: ScaffolderOptions): Scaffolder {
           actor: p.userRef,
           action: 'scaffolder.task.created',
           subject: `scaffolder-task:${id}`,
-          payload: { template: view.ref, version: detail.version, parameters: values, plan: dry.plan },
+          payload: { template: view.ref, version: detail.version, parameters: values, plan: dry.plan, policy: admission ? admission.decisions.map((d) => ({ id: d.id, policy: d.policy, result: d.result })) : null },
         });
       });
       return toTaskView(await loadTask(id));

@@ -10,7 +10,7 @@ import type { PushEvent, RepoHost } from '../../hosting/index.js';
 import type { Job as QueueJob, JobContext, Store } from '../../store/index.js';
 import { isTriggered, resolvePipelineText } from '../model/index.js';
 import type { EffectivePipeline, PipelineEvent } from '../model/types.js';
-import { runPipeline, type Finding } from '../runner/index.js';
+import { defaultBuiltIns, runPipeline, type Finding, type PolicyGate } from '../runner/index.js';
 import { createGitSource, type GitSource } from './gitSource.js';
 import type { SecretStore } from './secrets.js';
 import type { PipelineJobTable, PipelineRunTable, PipelineTables, RunStatus } from './tables.js';
@@ -111,7 +111,7 @@ export interface Pipelines {
   trigger(p: Principal, input: TriggerInput): Promise<RunView | null>;
   /** A push to a hosted repository: a run for every branch it moved (when the pipeline asks for pushes). */
   onPush(e: PushEvent): Promise<RunView[]>;
-  listRuns(q?: { repo?: string; componentRef?: string; status?: RunStatus; limit?: number }): Promise<RunView[]>;
+  listRuns(q?: { repo?: string; componentRef?: string; status?: RunStatus; sha?: string; limit?: number }): Promise<RunView[]>;
   getRun(id: string): Promise<RunDetail>;
   logs(id: string, q?: { after?: number; jobId?: string; limit?: number }): Promise<LogChunk[]>;
   findings(id: string): Promise<FindingView[]>;
@@ -137,6 +137,8 @@ export interface PipelinesOptions {
   log?: Logger;
   /** Parallel jobs within one run; default 2. */
   maxParallelJobs?: number;
+  /** Answers `gantry/policy-gate@1` (the admission point pipeline.gate); default: allowed, "no policy engine". */
+  policyGate?: PolicyGate;
 }
 
 const TERMINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled']);
@@ -493,6 +495,7 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
         artifactsDir: join(opts.workspaceDir, 'artifacts', runId),
         secrets,
         maxParallelJobs: opts.maxParallelJobs ?? 2,
+        ...(opts.policyGate ? { builtIns: defaultBuiltIns({ policyGate: opts.policyGate }) } : {}),
         signal: cancel.signal,
         hooks: {
           onJob: async (jobId, status, info) => {
@@ -576,6 +579,7 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
       if (q.repo) query = query.where('repo', '=', q.repo);
       if (q.componentRef) query = query.where('component_ref', '=', q.componentRef.toLowerCase());
       if (q.status) query = query.where('status', '=', q.status);
+      if (q.sha) query = query.where('sha', '=', q.sha);
       return (await query.execute()).map(toRunView);
     },
 

@@ -17,6 +17,7 @@ export const ADMISSION_ACTIONS = [
   'pipeline.gate',
   'deployment.create',
   'deployment.promote',
+  'deployment.rollback',
   'kubernetes.manifests',
 ] as const;
 export type AdmissionAction = (typeof ADMISSION_ACTIONS)[number];
@@ -147,6 +148,12 @@ export interface DeploymentObject {
   requiredApprovals: number;
   /** The environment is inside a freeze window now. */
   frozen: boolean;
+  /** The window it is in, when frozen: `{ start, end, reason? }` as the environment declares it. */
+  freezeWindow?: { start: string; end: string; reason?: string };
+  /** An admin's reason for deploying in a freeze window (and who); absent without an override. */
+  freezeOverride?: string;
+  /** Who asked for the deployment (also `actor`). */
+  requestedBy: string;
   /** Promote only: the environment the release comes from. */
   from?: string;
 }

@@ -6,6 +6,7 @@ import * as m004 from './004_scaffolder.js';
 import * as m005 from './005_pipelines.js';
 import * as m006 from './006_secrets.js';
 import * as m007 from './007_environments.js';
+import * as m008 from './008_policy.js';
 
 /** What a migration may branch on. Passed to every migration's `up`. */
 export interface MigrationContext {
@@ -31,6 +32,7 @@ export const migrations: readonly StoreMigration[] = [
   { name: '005_pipelines', up: m005.up },
   { name: '006_secrets', up: m006.up },
   { name: '007_environments', up: m007.up },
+  { name: '008_policy', up: m008.up },
 ];
 
 /** A Kysely migration provider over {@link migrations} that hands each migration the context. */
