@@ -2,13 +2,16 @@ import { AppShell } from './components/AppShell.js';
 import { ErrorPanel } from './components/ErrorPanel.js';
 import { LiveUpdatesProvider } from './live.js';
 import { CatalogPage } from './pages/CatalogPage.js';
+import { CompliancePage } from './pages/CompliancePage.js';
 import { CreatePage } from './pages/CreatePage.js';
 import { DeploymentsPage } from './pages/DeploymentsPage.js';
 import { EntityPage } from './pages/EntityPage.js';
 import { EnvironmentsPage } from './pages/EnvironmentsPage.js';
+import { ExemptionsPage } from './pages/ExemptionsPage.js';
 import { LocationsPage } from './pages/LocationsPage.js';
 import { PipelineRunPage } from './pages/PipelineRunPage.js';
 import { PipelinesPage } from './pages/PipelinesPage.js';
+import { PoliciesPage } from './pages/PoliciesPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TaskPage } from './pages/TaskPage.js';
 import { TasksPage } from './pages/TasksPage.js';
@@ -49,6 +52,11 @@ function Routes() {
     const { env = '', component = '' } = deployments;
     return <DeploymentsPage key={`${env}/${component}`} environment={env} component={component} />;
   }
+  if (pathname === '/policies' || pathname === '/policies/') return <PoliciesPage />;
+  const policy = matchRoute('/policies/:name', pathname);
+  if (policy) return <PoliciesPage key={policy.name} name={policy.name ?? ''} />;
+  if (pathname === '/exemptions' || pathname === '/exemptions/') return <ExemptionsPage />;
+  if (pathname === '/compliance' || pathname === '/compliance/') return <CompliancePage />;
   return (
     <div className="page">
       <h1>Page not found</h1>

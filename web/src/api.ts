@@ -9,6 +9,8 @@ import type { DryRunResult, TaskLogLine, TaskStatus, TaskView, TemplateDetail, T
 import type { RepoView } from '../../src/hosting/index.js';
 import type { ArtifactView, FindingView, LogChunk, RunDetail, RunStatus, RunView } from '../../src/pipelines/index.js';
 import type { DeploymentStatus, DeploymentView, MatrixView, ReleaseDiffView, ReleaseView } from '../../src/environments/index.js';
+import type { ComplianceReport, ExemptionView, RecordedDecision } from '../../src/policy/index.js';
+import type { Policy } from '../../src/policy/model/types.js';
 type CatalogLocation = LocationView;
 
 // The API answers with the server's own types: imported, never restated (type-only: nothing of the
@@ -49,6 +51,8 @@ export type {
   ReleaseView,
   RuntimeState,
 } from '../../src/environments/index.js';
+export type { ComplianceReport, ComplianceRow, ExemptionView, RecordedDecision } from '../../src/policy/index.js';
+export type { Policy, PolicyMatch } from '../../src/policy/model/types.js';
 
 export type Role = 'admin' | 'member' | 'viewer';
 
@@ -158,6 +162,66 @@ export interface RollbackInput {
   environment: string;
   /** A release id; the release the environment ran before when left out. */
   to?: string;
+}
+
+/** A policy as `GET /api/policies` lists it. */
+export interface PolicySummary {
+  name: string;
+  title: string | null;
+  description: string | null;
+  mode: string;
+  pack: string | null;
+  actions: string[];
+  validations: number;
+  /** `built-in`, or the ref of the catalog's Policy entity. */
+  source: string;
+}
+
+/** One policy: its summary, the whole document and its 20 newest decisions. */
+export interface PolicyDetail extends PolicySummary {
+  policy: Policy;
+  recentDecisions: RecordedDecision[];
+}
+
+export type DecisionResult = RecordedDecision['result'];
+export type ExemptionStatus = ExemptionView['status'];
+
+export interface ListDecisionsQuery {
+  policy?: string;
+  subject?: string;
+  action?: string;
+  result?: DecisionResult;
+  limit?: number;
+  /** A decision id: only decisions older than it (paging). */
+  before?: string;
+}
+
+export interface ListExemptionsQuery {
+  subject?: string;
+  policy?: string;
+  status?: ExemptionStatus;
+}
+
+export interface RequestExemptionInput {
+  /** An entity ref (`component:default/orders-api`). */
+  subject: string;
+  policy: string;
+  reason: string;
+  /** ISO 8601; at most a year ahead. */
+  expiresAt: string;
+}
+
+export interface ComplianceQuery {
+  /** A group ref or name. */
+  team?: string;
+  /** A component ref or name. */
+  component?: string;
+}
+
+/** The policies a refusal names, with their messages (from a `policy-denied` problem's `problems`). */
+export interface PolicyDenial {
+  policy: string;
+  messages: string[];
 }
 
 /** A failed API call: the problem+json fields, or a synthesised problem when the API could not be reached. */
@@ -493,6 +557,57 @@ export class ApiClient {
     return this.request('GET', `${workloadPath(environment, component)}/logs${queryString({ tail })}`, { signal });
   }
 
+  /** The built-in packs' policies and the catalog's Policy entities. */
+  listPolicies(signal?: AbortSignal): Promise<{ items: PolicySummary[] }> {
+    return this.request('GET', '/policies', { signal });
+  }
+
+  getPolicy(name: string, signal?: AbortSignal): Promise<PolicyDetail> {
+    return this.request('GET', `/policies/${encodeURIComponent(name)}`, { signal });
+  }
+
+  /** Recorded decisions, newest first; page with `before` = the previous page's `nextCursor`. */
+  listPolicyDecisions(query: ListDecisionsQuery = {}, signal?: AbortSignal): Promise<{ items: RecordedDecision[]; nextCursor: string | null }> {
+    const qs = queryString({ policy: query.policy, subject: query.subject, action: query.action, result: query.result, limit: query.limit, before: query.before });
+    return this.request('GET', `/policy-decisions${qs}`, { signal });
+  }
+
+  listExemptions(query: ListExemptionsQuery = {}, signal?: AbortSignal): Promise<{ items: ExemptionView[] }> {
+    return this.request('GET', `/exemptions${queryString({ subject: query.subject, policy: query.policy, status: query.status })}`, { signal });
+  }
+
+  /** 201 requested; the subject's team (or an admin) asks, another admin decides. */
+  requestExemption(input: RequestExemptionInput): Promise<ExemptionView> {
+    return this.request('POST', '/exemptions', { body: input });
+  }
+
+  /** Approve, reject (an admin other than the requester) or revoke (the requester or an admin) an exemption. */
+  changeExemption(id: string, verb: 'approve' | 'reject' | 'revoke'): Promise<ExemptionView> {
+    return this.request('POST', `/exemptions/${encodeURIComponent(id)}/${verb}`);
+  }
+
+  /** Every control per component: pass, fail, exempt or not evaluated, with its evidence. */
+  compliance(query: ComplianceQuery = {}, signal?: AbortSignal): Promise<ComplianceReport> {
+    return this.request('GET', `/compliance${queryString({ team: query.team, component: query.component })}`, { signal });
+  }
+
+  /** The same report as CSV; fetched with the bearer token (a plain link could not send it). */
+  async complianceCsv(query: ComplianceQuery = {}): Promise<Blob> {
+    const path = `/compliance${queryString({ team: query.team, component: query.component, format: 'csv' })}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, { headers: { accept: 'text/csv, application/problem+json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) } });
+    } catch (e) {
+      throw new ApiError({ status: 0, title: 'Cannot reach the Gantry API', detail: `The request to ${path} failed (${e instanceof Error ? e.message : String(e)}).`, code: 'unavailable' });
+    }
+    if (!res.ok) {
+      const error = await errorFromResponse(res);
+      if (res.status === 401) this.onUnauthenticated?.(error);
+      throw error;
+    }
+    return res.blob();
+  }
+
   /** URL of a workload's log stream: the last `tail` lines, then each new one (`data: <line>`). */
   workloadLogStreamUrl(environment: string, component: string, tail: number): string {
     return `${this.baseUrl}${workloadPath(environment, component)}/logs${queryString({ tail, follow: 1, access_token: this.token })}`;
@@ -501,4 +616,18 @@ export class ApiClient {
 
 function workloadPath(environment: string, component: string): string {
   return `/environments/${encodeURIComponent(environment)}/components/${encodeURIComponent(component)}`;
+}
+
+/**
+ * The policies that refused an action and their messages, when `error` is a refusal by policy (the problem's
+ * `problems` carry one `policies.<name>` entry per message); empty for any other error.
+ */
+export function policyDenials(error: ApiError): PolicyDenial[] {
+  const byPolicy = new Map<string, string[]>();
+  for (const p of error.problems) {
+    if (p.code !== 'policy_denied' || !p.path.startsWith('policies.')) continue;
+    const name = p.path.slice('policies.'.length);
+    (byPolicy.get(name) ?? byPolicy.set(name, []).get(name)!).push(p.message);
+  }
+  return [...byPolicy].map(([policy, messages]) => ({ policy, messages }));
 }

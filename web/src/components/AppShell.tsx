@@ -29,6 +29,9 @@ const NAV: NavItem[] = [
   { to: '/create', label: 'Create', active: (p) => p.startsWith('/create') },
   { to: '/pipelines', label: 'Pipelines', active: (p) => p.startsWith('/pipelines') },
   { to: '/environments', label: 'Environments', active: (p) => p.startsWith('/environments') },
+  { to: '/policies', label: 'Policies', active: (p) => p.startsWith('/policies') },
+  { to: '/exemptions', label: 'Exemptions', active: (p) => p.startsWith('/exemptions') },
+  { to: '/compliance', label: 'Compliance', active: (p) => p.startsWith('/compliance') },
   { to: '/tasks', label: 'Tasks', active: (p) => p.startsWith('/tasks') },
   { to: '/locations', label: 'Locations', active: (p) => p.startsWith('/locations') },
 ];

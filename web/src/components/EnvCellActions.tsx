@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { toApiError, type ApiError, type DeploymentView, type EnvironmentView, type MatrixCell, type ReleaseView } from '../api.js';
 import { formatRelativeTime } from '../formatTime.js';
+import { ActionErrorText } from './PolicyRefusal.js';
 import { shortSha } from '../pipelineFormat.js';
 import { useSession } from '../session.js';
 import { freezeText, isRequester, nextEnvironment, rollbackTarget, type RollbackTarget } from './EnvFormat.js';
@@ -26,9 +27,9 @@ export interface EnvCellActionsProps {
 /** Says what failed in the API's words, next to the button that failed. */
 function ActionError({ error }: { error: ApiError }) {
   return (
-    <p className="field-error env-action-error" role="alert" data-testid="env-action-error">
-      {error.detail || error.title}
-    </p>
+    <div className="field-error env-action-error" role="alert" data-testid="env-action-error">
+      <ActionErrorText error={error} />
+    </div>
   );
 }
 

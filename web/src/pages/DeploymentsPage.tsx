@@ -16,6 +16,7 @@ import { useSession } from '../session.js';
 import { useAsync } from '../useAsync.js';
 import { useNow } from '../useNow.js';
 import { matrixActive, useReloadWhile } from './EnvironmentsPage.js';
+import { ActionErrorText } from '../components/PolicyRefusal.js';
 
 const LIMIT = 50;
 const ACTIVE_RELOAD_MS = 3000;
@@ -33,7 +34,7 @@ export interface DeploymentsPageProps {
  */
 export function DeploymentsPage({ environment, component }: DeploymentsPageProps) {
   const { api } = useSession();
-  const matrix = useAsync((signal) => api.environmentMatrix(signal), [api]);
+  const matrix = useAsync((signal) => api.environmentMatrix(signal), [api], { coalesce: true });
   const history = useAsync((signal) => api.listDeployments({ component, environment, limit: LIMIT }, signal), [api, component, environment]);
   const items = history.data?.items ?? [];
   const active = matrixActive(matrix.data) || items.some(isActive);
@@ -326,7 +327,7 @@ function RollbackTo({ d, owner, onChange }: { d: DeploymentView; owner: string |
       )}
       {error && (
         <span className="field-error" role="alert">
-          {error.detail || error.title}
+          <ActionErrorText error={error} />
         </span>
       )}
     </span>
