@@ -444,6 +444,33 @@ jobs:
     expect(deployment.spec.template.spec.containers[0].command).toEqual(['node', 'server.mjs']);
   });
 
+  it('kubernetes manifests are checked by policy before anything is committed', async () => {
+    const policy = `apiVersion: gantry.dev/v1alpha1
+kind: Policy
+metadata: { name: strict-needs-two-replicas }
+spec:
+  mode: enforce
+  match: { actions: [kubernetes.manifests], environments: [k8s-strict] }
+  validations:
+    - expression: "object.objects.filter(o, o.kind == 'Deployment').all(d, has(d.spec.replicas) && int(d.spec.replicas) >= 2)"
+      message: every Deployment in k8s-strict runs at least 2 replicas
+`;
+    expect((await c.call('POST', '/api/catalog/entities', admin(), { yaml: policy })).body.problems).toEqual([]);
+    try {
+      expect((await c.call('POST', '/api/environments', admin(), { name: 'k8s-strict', type: 'staging', owner: 'team-a', driver: 'kubernetes', order: 95 })).status).toBe(201);
+      const refused = await c.call('POST', '/api/deployments', alice, { component: 'hello', environment: 'k8s-strict', release: v1.id });
+      expect(refused.status).toBe(403);
+      expect(refused.body.decisions).toEqual([expect.objectContaining({ policy: 'strict-needs-two-replicas', messages: ['every Deployment in k8s-strict runs at least 2 replicas'] })]);
+      expect(await envRepoFile('k8s-strict/hello/deployment.yaml')).toBeNull();
+      expect((await c.call('GET', '/api/deployments?environment=k8s-strict', alice)).body.items).toEqual([]);
+      const decided = (await c.call('GET', '/api/policy-decisions?policy=strict-needs-two-replicas', alice)).body.items as Json[];
+      expect(decided[0]).toMatchObject({ action: 'kubernetes.manifests', result: 'deny', environment: 'k8s-strict', subject: 'component:default/hello' });
+    } finally {
+      await c.call('DELETE', '/api/catalog/entities/by-ref/policy/default/strict-needs-two-replicas', admin());
+      await c.call('DELETE', '/api/environments/k8s-strict', admin());
+    }
+  });
+
   // Against a stand-in for the Kubernetes API (test/environments/fixtures/kubeApi.ts), not a cluster: none runs here.
   it('with a kubeconfig, applies the manifests (server-side apply) and waits for the rollout', async () => {
     const api = await startKubeApi();

@@ -372,7 +372,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
       // The manifests this release renders to, checked before anything is committed to the environment repository.
       const { files } = tools.kubernetesLayout(a.env, [await resolvedWorkload(a.env, a.release, false)]);
       const objects = [...files.values()].flatMap((text) => parseAllDocuments(text).map((d) => d.toJSON() as Record<string, unknown>)).filter((o) => o && typeof o === 'object' && 'kind' in o);
-      await opts.policy.enforce('kubernetes.manifests', { subject, actor: a.actor, object: { objects } }, { environment: a.env.name, evidence });
+      await opts.policy.enforce('kubernetes.manifests', { subject, actor: a.actor, object: { environment: object.environment, objects } }, { environment: a.env.name, evidence });
     }
     return { pending: admission.denials.filter((d) => d.reason === NEEDS_APPROVAL).flatMap((d) => d.messages.map((m) => `${d.policy}: ${m}`)), admission };
   }

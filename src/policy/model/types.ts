@@ -160,6 +160,8 @@ export interface DeploymentObject {
 
 /** kubernetes.manifests: the rendered objects, before they are committed to the environment repository. */
 export interface KubernetesManifestsObject {
+  /** The environment they are for (as in deployments); absent when evaluated outside a deployment. */
+  environment?: Record<string, unknown> & { name: string; type: string };
   objects: Array<Record<string, unknown>>;
 }
 
