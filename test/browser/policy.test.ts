@@ -229,7 +229,7 @@ describe('policies in the portal', () => {
     await eventually(() => prod.getByTestId('env-release-select').inputValue()).toBe(release.id);
     await prod.getByTestId('env-deploy-submit').click();
     const error = prod.getByTestId('env-action-error');
-    await eventually(() => error.innerText()).toContain('refused by policy');
+    await eventually(() => error.innerText()).toContain('Refused by policy');
     const text = await error.innerText();
     expect(text).toContain(`production-needs-green-pipeline: release ${release.id}`);
     await shot(page, 'policy-deploy-refused');
