@@ -1,16 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { execa } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentView, MatrixView, ReleaseView } from '../../src/environments/index.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { APP_DIR, httpRequest } from '../environments/localHelpers.js';
+import { SHOTS, eventuallyWithin, launchChromium } from '../helpers/browser.js';
 
 /**
  * Environments in the portal, in real Chromium against a real platform: a hosted repository with a Score file and
@@ -22,18 +21,6 @@ import { APP_DIR, httpRequest } from '../environments/localHelpers.js';
  * the component's row on its entity page. Screenshots go to test-results/screenshots/.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const git = promisify(execFile);
 
@@ -130,9 +117,7 @@ async function shot(p: Page, name: string): Promise<void> {
 }
 
 /** Polls until the expectation holds; deployments start processes and wait for readiness on a busy machine. */
-function eventually<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
-  return expect.poll(fn, { timeout: 60_000, interval: 100, ...options });
-}
+const eventually = eventuallyWithin(60_000);
 
 function cell(p: Page, environment: string) {
   return p.locator(`[data-testid=env-matrix] [data-testid=env-cell][data-component="shop-api"][data-environment="${environment}"]`);
@@ -165,10 +150,6 @@ async function newPage(token: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) {
-    await execa(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT });
-  }
-  mkdirSync(SHOTS, { recursive: true });
   workspace = mkdtempSync(join(tmpdir(), 'gantry-portal-envs-'));
   platform = await startPlatform({ workspaceDir: join(workspace, 'ws'), port: 0, quiet: true, seedSample: false, builtInTemplates: false });
   await api('/catalog/entities', { method: 'POST', body: { yaml: ORG, file: 'org.yaml' } });
@@ -194,7 +175,7 @@ beforeAll(async () => {
   const exemption = await api<{ id: string }>('/exemptions', { method: 'POST', token: aliceToken, body: { subject: 'component:default/shop-api', policy: 'production-needs-green-pipeline', reason: 'releases are built outside Gantry in this test', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
   await api(`/exemptions/${exemption.id}/approve`, { method: 'POST', body: {} });
 
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await newPage(aliceToken);
   bobPage = await newPage(bobToken);
 });

@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { execa } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FindingView, RunDetail, RunView } from '../../src/pipelines/index.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
+import { SHOTS, eventuallyWithin, launchChromium } from '../helpers/browser.js';
 
 /**
  * Pipelines in the portal, in real Chromium against a real platform with a hosted repository pushed to over
@@ -18,18 +17,6 @@ import { startPlatform, type Platform } from '../../src/platform.js';
  * its entity page. Screenshots go to test-results/screenshots/.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const git = promisify(execFile);
 
@@ -143,9 +130,7 @@ async function shot(name: string): Promise<void> {
 }
 
 /** Polls until the expectation holds; the platform's runner can take seconds on a busy 2-core machine. */
-function eventually<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
-  return expect.poll(fn, { timeout: 20_000, interval: 100, ...options });
-}
+const eventually = eventuallyWithin(20_000);
 
 function pathAndQuery(): string {
   const u = new URL(page.url());
@@ -170,15 +155,11 @@ let fixedRun: RunView;
 let cancelledId: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) {
-    await execa(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT });
-  }
-  mkdirSync(SHOTS, { recursive: true });
   workspace = mkdtempSync(join(tmpdir(), 'gantry-portal-pipelines-'));
   platform = await startPlatform({ workspaceDir: join(workspace, 'ws'), port: 0, quiet: true, seedSample: false, builtInTemplates: false });
   await api('/catalog/entities', { method: 'POST', body: { yaml: ORG, file: 'org.yaml' } });
   await api('/repos', { method: 'POST', body: { name: 'demo', owner: 'team-a' } });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,16 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { execa } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseView } from '../../src/environments/index.js';
 import type { ComplianceReport, ExemptionView, RecordedDecision } from '../../src/policy/index.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
+import { SHOTS, eventuallyWithin, launchChromium } from '../helpers/browser.js';
 
 /**
  * Policies, exemptions and compliance in the portal, in real Chromium against a real platform. 21 Components name
@@ -23,18 +22,6 @@ import { startPlatform, type Platform } from '../../src/platform.js';
  * test-results/screenshots/policy-*.png.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const git = promisify(execFile);
 
@@ -123,9 +110,7 @@ async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-function eventually<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
-  return expect.poll(fn, { timeout: 30_000, interval: 100, ...options });
-}
+const eventually = eventuallyWithin(30_000);
 
 async function newPage(token: string): Promise<Page> {
   const p = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })).newPage();
@@ -140,10 +125,6 @@ async function newPage(token: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) {
-    await execa(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT });
-  }
-  mkdirSync(SHOTS, { recursive: true });
   workspace = mkdtempSync(join(tmpdir(), 'gantry-portal-policy-'));
   platform = await startPlatform({ workspaceDir: join(workspace, 'ws'), port: 0, quiet: true, seedSample: false, builtInTemplates: false });
   await api('/catalog/entities', { method: 'POST', body: { yaml: ORG, file: 'org.yaml' } });
@@ -159,7 +140,7 @@ beforeAll(async () => {
   release = await api<ReleaseView>('/releases', { method: 'POST', body: { component: 'shop-api' }, token: aliceToken });
   await api('/environments', { method: 'POST', body: { name: 'production', type: 'production', owner: 'team-a', order: 10, requiredApprovals: 1 } });
 
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await newPage(aliceToken);
   adminPage = await newPage(platform.adminToken);
 });

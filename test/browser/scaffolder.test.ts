@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type Platform } from '../../src/platform.js';
+import { ROOT, SHOTS, eventuallyWithin, launchChromium } from '../helpers/browser.js';
 
 /**
  * Golden paths in the portal, in real Chromium against a real platform: the gallery, the form generated from
@@ -14,19 +13,7 @@ import { startPlatform, type Platform } from '../../src/platform.js';
  * test-results/screenshots/.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
 const FIXTURES = join(ROOT, 'test', 'golden-paths', 'fixtures', 'templates');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const ORG = `
 apiVersion: backstage.io/v1alpha1
@@ -81,9 +68,7 @@ async function shot(name: string): Promise<void> {
  * Polls until the expectation holds. Waits on the platform (a task being picked up by the worker) can take
  * seconds on a busy 2-core machine; vitest's default of one second would make them flaky.
  */
-function eventually<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
-  return expect.poll(fn, { timeout: 15_000, interval: 100, ...options });
-}
+const eventually = eventuallyWithin(15_000);
 
 function pathAndQuery(): string {
   const u = new URL(page.url());
@@ -107,18 +92,12 @@ async function fillHello(name: string, owner: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) {
-    await execa(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], {
-      cwd: ROOT,
-    });
-  }
-  mkdirSync(SHOTS, { recursive: true });
   workspace = mkdtempSync(join(tmpdir(), 'gantry-portal-scaffolder-'));
   // The built-in templates fill the gallery; the small fixture template is the one that runs (it is quick).
   platform = await startPlatform({ workspaceDir: workspace, port: 0, quiet: true, seedSample: false, builtInTemplates: true });
   await api('/catalog/entities', { method: 'POST', body: { yaml: ORG, file: 'org.yaml' } });
   await api('/catalog/locations', { method: 'POST', body: { target: `${FIXTURES}#hello/template.yaml`, type: 'dir' } });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
