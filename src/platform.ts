@@ -16,6 +16,7 @@ import { environmentTools, localRuntime } from './environments/assemble.js';
 import { createLocalDriver, type LocalDriver } from './environments/drivers/local/index.js';
 import { createEnvironments, createEnvRepo, type Environments, type LocalRuntime } from './environments/index.js';
 import { createPipelines, createSecretStore, loadPlatformKey, type Pipelines, type PolicyGate, type SecretStore } from './pipelines/index.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import { createPolicyService, subjectOf, type PolicyService, type RecordedDecision } from './policy/index.js';
 import { createApp } from './server/app.js';
 import { createWorker, openStore, type Store, type Worker } from './store/index.js';
@@ -42,6 +43,7 @@ export interface Platform {
   pipelines: Pipelines;
   secrets: SecretStore;
   environments: Environments;
+  metrics: Metrics;
   /** The local router's port (deployed workloads: http://<component>.<env>.localhost:<port>); null without deployments. */
   routerPort: number | null;
   stop(): Promise<void>;
@@ -58,6 +60,7 @@ interface Services {
   secrets: SecretStore;
   environments: Environments;
   policy: PolicyService;
+  metrics: Metrics;
   /** The server's public base URL; set once known (clone URLs in scaffolder outputs use it). */
   baseUrl: { current: string };
 }
@@ -89,7 +92,8 @@ async function openServices(opts: PlatformOptions, role: string): Promise<Servic
   const secrets = createSecretStore({ store, key: process.env.GANTRY_SECRET_KEY, keyFile: join(config.workspaceDir, 'secret.key') });
   const pipelines = (late.pipelines = createPipelines({ store, repos, workspaceDir: config.workspaceDir, log, secrets, policyGate: pipelineGate(policy, catalog, () => late.pipelines!) }));
   const environments = environmentsFor({ config, log, store, catalog, repos, pipelines, policy }, undefined);
-  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, environments, policy, baseUrl };
+  const metrics = createMetrics({ store, catalog, log });
+  return { config, log, store, catalog, repos, scaffolder, pipelines, secrets, environments, policy, metrics, baseUrl };
 }
 
 /**
@@ -274,6 +278,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     secrets,
     environments,
     policy: s.policy,
+    metrics: s.metrics,
     log,
     version: VERSION,
     sample,
@@ -314,7 +319,20 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const worker = config.worker
     ? startWorker(s, config.workerConcurrency, config.runner ? { labels: config.runnerLabels, concurrency: config.runnerConcurrency } : null)
     : null;
+  // The delivery metrics follow the event log: at once for this process's deployments (an automatic rollback
+  // opens its incident), and on the scheduler's beat for what other processes wrote.
+  let metricsSync: NodeJS.Timeout | null = null;
+  const syncMetrics = () => s.metrics.sync().catch((e) => log.warn('metrics: could not follow the event log', { error: errorChain(e) }));
+  const unsubscribe = store.events.subscribe((e) => {
+    if (!/^(deployment\.(succeeded|failed)|scaffolder\.task\.|pipeline\.run\.created)/.test(e.action) || metricsSync) return;
+    metricsSync = setTimeout(() => {
+      metricsSync = null;
+      void syncMetrics();
+    }, 200);
+    metricsSync.unref();
+  });
   const scheduler = setInterval(() => {
+    void syncMetrics();
     catalog.refreshDue().catch((e) => log.warn('scheduler: refreshDue failed', { error: errorChain(e) }));
     environments.expirePreviews().catch((e) => log.warn('scheduler: expirePreviews failed', { error: errorChain(e) }));
     if (driver) environments.reconcileAll().catch((e) => log.warn('scheduler: reconcile failed', { error: errorChain(e) }));
@@ -336,11 +354,14 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     pipelines,
     secrets,
     environments,
+    metrics: s.metrics,
     routerPort: driver?.routerPort ?? null,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(scheduler);
+      unsubscribe();
+      if (metricsSync) clearTimeout(metricsSync);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would hold close() forever.

@@ -44,7 +44,12 @@ export type Action =
   | 'deployment.override-freeze'
   | 'policy.exemption.request'
   | 'policy.exemption.approve'
-  | 'policy.exemption.revoke';
+  | 'policy.exemption.revoke'
+  | 'incident.open'
+  | 'incident.update'
+  | 'metrics.import'
+  | 'metrics.webhook.replay'
+  | 'survey.respond';
 
 /** What an action is about: its owning group, its kind, or the user it concerns. */
 export interface Resource {
@@ -116,6 +121,15 @@ const RULES: Record<Action, Rule> = {
   'policy.exemption.approve': () => 'only an admin (the platform team) may approve a policy exemption',
   'policy.exemption.revoke': (p, r) =>
     (r.userRef !== undefined && r.userRef === p.userRef) || 'only the user who asked for an exemption (or an admin) may revoke it',
+  // Anyone who sees production break may say so; the affected components' teams (and the opener) run it.
+  'incident.open': (p) => p.role === 'member' || 'viewers may not open incidents',
+  'incident.update': (p, r) =>
+    (p.role === 'member' && r.userRef !== undefined && r.userRef === p.userRef) || ownsIt(p, r),
+  // History from other systems, and re-parsing stored webhooks, change every team's numbers: the platform team's call.
+  'metrics.import': () => 'only an admin may import delivery history',
+  'metrics.webhook.replay': () => 'only an admin may replay stored webhook deliveries',
+  // Every signed-in person may answer the survey (viewers use the platform too).
+  'survey.respond': () => true,
 };
 
 /** The answer of `decide`: allowed, or denied with a reason a person can act on. */

@@ -15,6 +15,9 @@ import { policyRoutes } from './routes/policies.js';
 import { environmentRoutes } from './routes/environments.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { secretRoutes } from './routes/secrets.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { createTelemetry } from './telemetry.js';
 import { servePortal } from './static.js';
 
 /** Zod issues as Gantry problems: one entry per field, with the field path. */
@@ -40,6 +43,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   });
 
   app.onError((err, c) => errorToResponse(c, err, deps.log));
+  const telemetry = createTelemetry(deps);
+  app.use('*', telemetry.middleware);
   app.use('*', async (c, next) => {
     await next();
     c.header('x-content-type-options', 'nosniff');
@@ -47,6 +52,9 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     if (!c.req.path.startsWith('/api/')) c.header('x-frame-options', 'DENY');
   });
   app.use('/api/*', authenticate(deps.tokens));
+  // Prometheus scrapes with a token (`authorization: { credentials_file: … }`) unless the operator opens it.
+  if (process.env.GANTRY_METRICS_PUBLIC !== 'true') app.use('/metrics', authenticate(deps.tokens));
+  app.get('/metrics', async (c) => c.body(await telemetry.registry.metrics(), 200, { 'content-type': telemetry.registry.contentType }));
 
   platformRoutes(app, deps);
   identityRoutes(app, deps);
@@ -59,6 +67,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   environmentRoutes(app, deps);
   auditRoutes(app, deps);
   policyRoutes(app, deps);
+  metricsRoutes(app, deps);
+  webhookRoutes(app, deps);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

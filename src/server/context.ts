@@ -4,6 +4,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Environments } from '../environments/index.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Scaffolder } from '../golden-paths/index.js';
 import type { Pipelines, SecretStore } from '../pipelines/index.js';
 import type { RepoHost } from '../hosting/index.js';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   /** Absent in tests of other domains. */
   environments?: Environments;
   policy: PolicyService;
+  /** Delivery metrics, incidents and the survey; absent in tests of other domains. */
+  metrics?: Metrics;
   log: Logger;
   version: string;
   /** Loads / removes the sample organisation. */

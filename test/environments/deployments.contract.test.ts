@@ -493,4 +493,28 @@ spec:
       await api.close();
     }
   });
+  it('a production deployment rolled back automatically opens an incident, resolved as the old release serves; the delivery metrics count it', async () => {
+    const before = (await c.call('GET', '/api/metrics/dora?component=hello', bob)).body;
+    await c.push('hello', { 'score.yaml': score('broken') }, 'broken in production');
+    const broken = (await c.call('POST', '/api/releases', alice, { component: 'hello' })).body;
+    const d = await c.call('POST', '/api/deployments', alice, { component: 'hello', environment: 'production', release: broken.id });
+    expect(d.body.status).toBe('awaiting_approval');
+    expect((await c.call('POST', `/api/deployments/${d.body.id}/approve`, carol)).status).toBe(200);
+    const done = await waitDeployment(d.body.id);
+    expect(done.status).toBe('rolled_back');
+    // The platform opened the incident itself: caused by this deployment, restored when the rollback finished.
+    const incident = await c.waitFor('the automatic incident', async () => {
+      const items = (await c.call('GET', '/api/incidents?component=hello', bob)).body.items as Json[];
+      return items.find((i) => i.id === `gantry:rollback:${d.body.id}`);
+    });
+    expect(incident).toMatchObject({ source: 'gantry', status: 'resolved', severity: 'sev3', components: ['component:default/hello'], causeDeployment: `gantry:${d.body.id}`, resolvedAt: done.finishedAt, detectedAt: done.finishedAt });
+    // One more production deployment, failed; none more that succeeded, no more changes in production.
+    const dora = (await c.call('GET', '/api/metrics/dora?component=hello', bob)).body;
+    expect(before.deploymentFrequency.deployments).toBeGreaterThan(0);
+    expect(dora.deploymentFrequency.deployments).toBe(before.deploymentFrequency.deployments);
+    expect(dora.changeFailureRate).toMatchObject({ deployments: before.changeFailureRate.deployments + 1, failed: before.changeFailureRate.failed + 1 });
+    expect(dora.leadTime.changes).toBe(before.leadTime.changes);
+    const failed = (await c.call('GET', '/api/metrics/deployments?component=hello&failed=true', bob)).body.items as Json[];
+    expect(failed.map((x) => [x.id, x.status, x.incidents])).toEqual([[`gantry:${d.body.id}`, 'rolled_back', [`gantry:rollback:${d.body.id}`]]]);
+  });
 });

@@ -669,6 +669,8 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
 
   async function finish(d: DeploymentTable, status: DeploymentStatus, fields: Partial<DeploymentTable>, event: { action: string; payload?: Record<string, unknown> }): Promise<void> {
     const r = await db().selectFrom('releases').selectAll().where('id', '=', d.release_id).executeTakeFirst();
+    // The environment's type tells the delivery metrics whether this was a production deployment.
+    const environmentType = (await environment(d.environment).catch(() => null))?.spec.type ?? null;
     const finishedAt = nowIso();
     await store.transaction(async (tx) => {
       await tx.withTables<EnvironmentTables>().updateTable('deployments').set({ status, finished_at: finishedAt, ...fields }).where('id', '=', d.id).execute();
@@ -679,6 +681,7 @@ export function createEnvironments(opts: EnvironmentsOptions): Environments {
         payload: {
           component: r?.component_ref ?? d.component,
           environment: d.environment,
+          environmentType,
           release: d.release_id,
           fromRelease: d.from_release_id,
           sha: r?.sha ?? null,

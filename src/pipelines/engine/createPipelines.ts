@@ -285,7 +285,8 @@ export function createPipelines(opts: PipelinesOptions): Pipelines {
           )
           .execute();
       }
-      const payload = { repo: input.repo, sha: input.sha, branch: input.branch, event: input.event, component: componentRef };
+      // `extends`: the standard pipeline the run builds on (platform adoption counts it).
+      const payload = { repo: input.repo, sha: input.sha, branch: input.branch, event: input.event, component: componentRef, extends: pipeline?.extends ?? null };
       await store.events.append(tx, { actor: p.userRef, action: 'pipeline.run.created', subject: `pipeline-run:${id}`, payload });
       if (failedEarly) {
         await store.events.append(tx, { actor: p.userRef, action: 'pipeline.run.finished', subject: `pipeline-run:${id}`, payload: { ...payload, status: 'failed', durationMs: 0, problems } });

@@ -1,7 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { NotAuthenticatedError, InputError } from '../../core/errors.js';
+import { InputError } from '../../core/errors.js';
 import { model, type RunDetail, type RunView } from '../../pipelines/index.js';
 import type { Api, ServerDeps } from '../context.js';
 import { errorResponses, json } from '../schemas.js';
@@ -61,13 +60,7 @@ const ArtifactSchema = z.object({ jobId: z.string(), path: z.string(), size: z.n
 const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Pipeline runs (trigger, read, logs live, findings, artifacts, cancel, re-run), render/validate/export, and push webhooks. */
+/** Pipeline runs (trigger, read, logs live, findings, artifacts, cancel, re-run), render/validate/export (push webhooks: routes/webhooks.ts). */
 export function pipelineRoutes(app: Api, deps: ServerDeps): void {
   const { pipelines } = deps;
 
@@ -285,37 +278,4 @@ export function pipelineRoutes(app: Api, deps: ServerDeps): void {
   );
 
   app.get('/api/pipelines/schema.json', (c) => c.json(model.pipelineJsonSchema() as Record<string, unknown>));
-
-  // Push webhooks of repositories hosted on GitHub or GitLab. Not bearer-authenticated: the shared secret is the proof.
-  app.post('/api/webhooks/github', async (c) => {
-    const secret = process.env.GANTRY_GITHUB_WEBHOOK_SECRET;
-    const body = await c.req.text();
-    const sig = c.req.header('x-hub-signature-256') ?? '';
-    if (!secret) throw new NotAuthenticatedError('GitHub webhooks are not configured: set GANTRY_GITHUB_WEBHOOK_SECRET');
-    const expected = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-    if (!sameSecret(sig, expected)) throw new NotAuthenticatedError('the X-Hub-Signature-256 header does not match the body signed with the webhook secret');
-    const event = c.req.header('x-github-event');
-    if (event === 'ping') return c.json({ ok: true, event }, 200);
-    if (event !== 'push') return c.json({ ok: true, ignored: `event ${event ?? '(none)'}` }, 202);
-    const p = JSON.parse(body) as { ref?: string; after?: string; deleted?: boolean; repository?: { clone_url?: string }; pusher?: { name?: string } };
-    return c.json(await webhookPush(deps, p.repository?.clone_url, p.ref, p.after, p.deleted === true, `github:${p.pusher?.name ?? 'unknown'}`), 202);
-  });
-
-  app.post('/api/webhooks/gitlab', async (c) => {
-    const secret = process.env.GANTRY_GITLAB_WEBHOOK_SECRET;
-    if (!secret) throw new NotAuthenticatedError('GitLab webhooks are not configured: set GANTRY_GITLAB_WEBHOOK_SECRET');
-    if (!sameSecret(c.req.header('x-gitlab-token') ?? '', secret)) throw new NotAuthenticatedError('the X-Gitlab-Token header does not match the webhook secret');
-    const p = (await c.req.json()) as { object_kind?: string; ref?: string; after?: string; project?: { git_http_url?: string }; user_username?: string };
-    if (p.object_kind !== 'push') return c.json({ ok: true, ignored: `event ${p.object_kind ?? '(none)'}` }, 202);
-    const deleted = /^0+$/.test(p.after ?? '');
-    return c.json(await webhookPush(deps, p.project?.git_http_url, p.ref, p.after, deleted, `gitlab:${p.user_username ?? 'unknown'}`), 202);
-  });
-}
-
-async function webhookPush(deps: ServerDeps, url: string | undefined, ref: string | undefined, after: string | undefined, deleted: boolean, who: string) {
-  if (!url || !ref || !after) throw new InputError('expected a push payload with the repository URL, ref and after');
-  if (deleted || !ref.startsWith('refs/heads/')) return { ok: true, runs: [] as string[] };
-  const actor = { userRef: `system:webhook/${who}`, role: 'admin' as const, teams: [] };
-  const run = await deps.pipelines.trigger(actor, { repo: url, branch: ref.slice('refs/heads/'.length), sha: after, event: 'webhook' });
-  return { ok: true, runs: run ? [run.id] : [] };
 }

@@ -7,6 +7,7 @@ import * as m005 from './005_pipelines.js';
 import * as m006 from './006_secrets.js';
 import * as m007 from './007_environments.js';
 import * as m008 from './008_policy.js';
+import * as m009 from './009_metrics.js';
 
 /** What a migration may branch on. Passed to every migration's `up`. */
 export interface MigrationContext {
@@ -33,6 +34,7 @@ export const migrations: readonly StoreMigration[] = [
   { name: '006_secrets', up: m006.up },
   { name: '007_environments', up: m007.up },
   { name: '008_policy', up: m008.up },
+  { name: '009_metrics', up: m009.up },
 ];
 
 /** A Kysely migration provider over {@link migrations} that hands each migration the context. */
