@@ -20,6 +20,8 @@ import { deployCommands, envCommand } from './commands/deploy.js';
 import { auditCommand } from './commands/audit.js';
 import { complianceCommand } from './commands/compliance.js';
 import { exemptionCommand } from './commands/exemption.js';
+import { incidentCommand } from './commands/incident.js';
+import { metricsCommand } from './commands/metrics.js';
 import { taskCommand } from './commands/task.js';
 import { templateCommand } from './commands/template.js';
 import { tokenCommand } from './commands/token.js';
@@ -72,6 +74,8 @@ export function createProgram(): Command {
   auditCommand(program);
   exemptionCommand(program);
   complianceCommand(program);
+  metricsCommand(program);
+  incidentCommand(program);
   stepCommand(program);
   eventsCommand(program);
   sampleCommand(program);
