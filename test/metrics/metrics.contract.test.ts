@@ -126,6 +126,7 @@ describe.each(DATABASES)('delivery metrics ($name)', (database) => {
 
   beforeAll(async () => {
     process.env.GANTRY_GITHUB_WEBHOOK_SECRET = SECRET;
+    process.env.GANTRY_GITLAB_WEBHOOK_SECRET = SECRET;
     dir = await mkdtemp(join(tmpdir(), 'gantry-metrics-'));
     const dbOptions = database.options();
     schema = dbOptions.pgSchema;
@@ -149,6 +150,7 @@ describe.each(DATABASES)('delivery metrics ($name)', (database) => {
 
   afterAll(async () => {
     delete process.env.GANTRY_GITHUB_WEBHOOK_SECRET;
+    delete process.env.GANTRY_GITLAB_WEBHOOK_SECRET;
     await platform?.stop();
     if (schema) await dropSchema(schema);
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -188,6 +190,28 @@ describe.each(DATABASES)('delivery metrics ($name)', (database) => {
     expect(ping.status).toBe(200);
     const items = (await c.call('GET', '/api/metrics/webhook-deliveries?source=github', admin)).body.items as Json[];
     expect(items.map((d) => d.id).sort()).toEqual(DELIVERIES.map((d) => `github:${d.id}`).sort());
+  });
+
+  it('takes GitLab webhooks with the right token; a staging deployment is stored but counts nowhere in DORA', async () => {
+    const payload = {
+      object_kind: 'deployment',
+      status: 'success',
+      status_changed_at: at(3 * DAY).replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+      deployment_id: 15,
+      environment: 'staging',
+      environment_tier: 'staging',
+      project: { name: 'orders', path_with_namespace: 'shop/orders', default_branch: 'main', git_http_url: 'https://gitlab.example/shop/orders.git' },
+      commit_url: `https://gitlab.example/shop/orders/-/commit/${sha('e')}`,
+      ref: 'main',
+    };
+    const post = (token: string) =>
+      fetch(`${platform.url}/api/webhooks/gitlab`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Deployment Hook', 'x-gitlab-token': token, 'x-gitlab-event-uuid': 'gl-1' }, body: JSON.stringify(payload) });
+    expect((await post('wrong')).status).toBe(401);
+    const ok = await post(SECRET);
+    expect(ok.status).toBe(202);
+    expect(((await ok.json()) as Json).metrics).toMatchObject({ delivery: 'gitlab:gl-1', status: 'parsed', facts: 1 });
+    const all = (await c.call('GET', '/api/metrics/deployments?component=orders', admin)).body.items as Json[];
+    expect(all.map((d) => d.id)).not.toContain('gitlab:shop/orders:15');
   });
 
   it('computes the four keys for the organisation, by hand', async () => {
