@@ -313,4 +313,19 @@ ${steps}`;
       expect(task.status).toBe('succeeded');
     }
   });
+  it('platform metrics count every task per template, and the components golden paths created', async () => {
+    const tasks = (await call('GET', '/api/tasks?limit=500', tokens.admin)).body.items as Array<{ templateRef: string; status: string }>;
+    const hello = tasks.filter((t) => t.templateRef === 'template:default/hello');
+    expect(hello.length).toBeGreaterThan(2);
+    const report = (await call('GET', '/api/metrics/platform', tokens.alice!)).body;
+    expect(report.templates.find((t: { template: string }) => t.template === 'template:default/hello')).toEqual({
+      template: 'template:default/hello',
+      tasks: hello.length,
+      succeeded: hello.filter((t) => t.status === 'succeeded').length,
+      failed: hello.filter((t) => t.status === 'failed' || t.status === 'cancelled').length,
+    });
+    // Nothing was deployed: every finished task that created a component is still waiting for its first healthy deployment.
+    expect(report.timeToProvision).toMatchObject({ provisioned: 0, pending: hello.filter((t) => t.status === 'succeeded' || t.status === 'running').length });
+    expect(report.adoption.fromGoldenPath).toBeGreaterThanOrEqual(1);
+  });
 });
