@@ -8,9 +8,12 @@ import { DeploymentsPage } from './pages/DeploymentsPage.js';
 import { EntityPage } from './pages/EntityPage.js';
 import { EnvironmentsPage } from './pages/EnvironmentsPage.js';
 import { ExemptionsPage } from './pages/ExemptionsPage.js';
+import { IncidentPage, IncidentsPage } from './pages/IncidentsPage.js';
 import { LocationsPage } from './pages/LocationsPage.js';
+import { MetricsPage } from './pages/MetricsPage.js';
 import { PipelineRunPage } from './pages/PipelineRunPage.js';
 import { PipelinesPage } from './pages/PipelinesPage.js';
+import { PlatformMetricsPage } from './pages/PlatformMetricsPage.js';
 import { PoliciesPage } from './pages/PoliciesPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TaskPage } from './pages/TaskPage.js';
@@ -57,6 +60,11 @@ function Routes() {
   if (policy) return <PoliciesPage key={policy.name} name={policy.name ?? ''} />;
   if (pathname === '/exemptions' || pathname === '/exemptions/') return <ExemptionsPage />;
   if (pathname === '/compliance' || pathname === '/compliance/') return <CompliancePage />;
+  if (pathname === '/metrics' || pathname === '/metrics/' || pathname === '/metrics/delivery') return <MetricsPage />;
+  if (pathname === '/metrics/platform' || pathname === '/metrics/platform/') return <PlatformMetricsPage />;
+  if (pathname === '/incidents' || pathname === '/incidents/') return <IncidentsPage />;
+  const incident = matchRoute('/incidents/:id', pathname);
+  if (incident) return <IncidentPage key={incident.id} id={incident.id ?? ''} />;
   return (
     <div className="page">
       <h1>Page not found</h1>

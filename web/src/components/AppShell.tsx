@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useLiveUpdates, type LiveStatus } from '../live.js';
 import { Link, useLocation } from '../router.js';
 import { useSession } from '../session.js';
+import { SurveyWidget } from './SurveyWidget.js';
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
   live: 'Live',
@@ -32,6 +33,8 @@ const NAV: NavItem[] = [
   { to: '/policies', label: 'Policies', active: (p) => p.startsWith('/policies') },
   { to: '/exemptions', label: 'Exemptions', active: (p) => p.startsWith('/exemptions') },
   { to: '/compliance', label: 'Compliance', active: (p) => p.startsWith('/compliance') },
+  { to: '/metrics/delivery', label: 'Metrics', active: (p) => p.startsWith('/metrics') },
+  { to: '/incidents', label: 'Incidents', active: (p) => p.startsWith('/incidents') },
   { to: '/tasks', label: 'Tasks', active: (p) => p.startsWith('/tasks') },
   { to: '/locations', label: 'Locations', active: (p) => p.startsWith('/locations') },
 ];
@@ -79,6 +82,7 @@ export function AppShell({ children }: AppShellProps) {
             <span className="live-dot" aria-hidden="true" />
             {LIVE_TEXT[status]}
           </span>
+          <SurveyWidget />
           <div className="user-box" data-testid="current-user">
             <span className="user-name">{user.displayName || user.userRef}</span>
             <span className="user-ref">{user.userRef}</span>

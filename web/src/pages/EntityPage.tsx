@@ -17,6 +17,7 @@ import { useLiveUpdates } from '../live.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { useAsync } from '../useAsync.js';
+import { DeliveryStrip } from './MetricsPage.js';
 
 export interface EntityPageProps {
   kind: string;
@@ -209,6 +210,7 @@ function EntityDetails({ view }: { view: EntityView }) {
 
       <div className="entity-grid">
         <div className="entity-main">
+          {kind.toLowerCase() === 'component' && <DeliveryStrip component={view.ref} />}
           {kind.toLowerCase() === 'component' && <EnvComponentRow entityRef={view.ref} />}
           {kind.toLowerCase() === 'component' && <ComponentRuns entityRef={view.ref} />}
 

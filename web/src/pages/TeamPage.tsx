@@ -8,6 +8,7 @@ import { useLiveUpdates } from '../live.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { useAsync } from '../useAsync.js';
+import { DeliveryStrip } from './MetricsPage.js';
 
 export interface TeamPageProps {
   namespace: string;
@@ -157,6 +158,8 @@ export function TeamPage({ namespace, name }: TeamPageProps) {
           </div>
         </dl>
       </header>
+
+      <DeliveryStrip team={ref} />
 
       <div className="team-grid">
         <section className="card" aria-labelledby="members-title">
