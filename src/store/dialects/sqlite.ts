@@ -44,7 +44,7 @@ export async function createSqliteDialect(opts: SqliteDialectOptions): Promise<S
 
   return {
     name: 'sqlite',
-    createKyselyDialect: (beforeAcquire) => guardDialect(new ImmediateSqliteDialect({ database: handle }), beforeAcquire),
+    createKyselyDialect: (beforeAcquire) => guardDialect(new ImmediateSqliteDialect({ database: withStatementCache(handle) }), beforeAcquire),
     // Migrations run in one `BEGIN IMMEDIATE` transaction (see ImmediateSqliteDialect): that is the lock.
     withMigrationLock: (fn) => fn(),
     migrationTableSchema: async () => undefined,
@@ -53,6 +53,33 @@ export async function createSqliteDialect(opts: SqliteDialectOptions): Promise<S
     // Kysely's destroy closes the handle; closing twice is harmless in better-sqlite3.
     close: async () => {
       if (handle.open) handle.close();
+    },
+  };
+}
+
+/** How many prepared statements a connection keeps (the platform issues a few hundred distinct SQL texts). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The connection as Kysely sees it, with prepared statements reused by SQL text: Kysely prepares every query
+ * afresh, and preparing costs as much as running a small query (more for multi-row inserts). Safe because Kysely
+ * runs one statement at a time on this connection and never leaves one iterating (no streamed queries), and
+ * SQLite re-prepares a cached statement by itself when the schema changes. Least recently used ones are dropped.
+ */
+function withStatementCache(db: BetterSqlite3.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = db.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt;
     },
   };
 }
