@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe('help and usage', () => {
   // One child process each: a sample of the new commands (every command's help is built by the same commander setup).
-  it.each(['metrics dora', 'incident open', 'events import', 'survey'])(
+  it.each(['metrics dora', 'events import'])(
     'gantry %s --help exits 0',
     async (cmd) => {
       const r = await gantry([...cmd.split(' '), '--help']);
@@ -62,8 +62,6 @@ describe('help and usage', () => {
     expect(w.exitCode).toBe(2);
     expect(w.stderr).toContain('expected a number of days such as 90d or 12w');
     expect((await gantry(['incident', 'open', 'x', '--component', 'shop', '--severity', 'major'], alice)).exitCode).toBe(2);
-    expect((await gantry(['survey', '--score', '9'], alice)).exitCode).toBe(2);
-    expect((await gantry(['metrics', 'dora', '--team', 'team-a', '--component', 'shop'], alice)).exitCode).toBe(2);
   });
 });
 
@@ -111,10 +109,6 @@ describe('import, metrics and incidents', () => {
     expect(text.stdout).toMatch(/failed deployment recovery\s+median 1h, p90 1h \(1 of 1 recovered\)/);
     const r = json((await gantry(['metrics', 'dora', '--component', 'shop', '--window', '30d', '--json'], bob)).stdout);
     expect(r).toMatchObject({ scope: { kind: 'component', component: 'component:default/shop' }, window: { days: 30 }, changeFailureRate: { deployments: 3, failed: 1 } });
-    const teams = json((await gantry(['metrics', 'teams', '--json'], bob)).stdout).items as Json[];
-    expect(teams.map((t) => [t.team, t.deploymentFrequency.deployments])).toEqual([
-      ['group:default/team-a', 2],
-    ]);
     const failed = await gantry(['metrics', 'deployments', '--failed'], bob);
     expect(failed.stdout).toContain('import:p2');
     expect(failed.stdout).toContain('the deployment failed');
@@ -127,7 +121,6 @@ describe('import, metrics and incidents', () => {
     const opened = await gantry(['incident', 'open', 'Checkout returns 500s', '--component', 'shop', '--severity', 'sev2', '--started', '30m ago', '--json'], alice);
     expect(opened.exitCode, opened.stderr).toBe(0);
     const id = json(opened.stdout).id as string;
-    expect((await gantry(['incident', 'list', '--status', 'open'], bob)).stdout).toContain(id);
     const denied = await gantry(['incident', 'resolve', id], bob);
     expect(denied.exitCode).toBe(1);
     expect(denied.stderr).toContain('not allowed');
@@ -135,10 +128,8 @@ describe('import, metrics and incidents', () => {
     const resolved = await gantry(['incident', 'resolve', id, '--cause', 'import:p3', '--summary', 'bad config'], alice);
     expect(resolved.exitCode, resolved.stderr).toBe(0);
     expect(resolved.stdout).toMatch(/Resolved incident inc-[0-9a-f]+: restored after 3\dm\./);
-    const shown = await gantry(['incident', 'show', id], bob);
-    expect(shown.stdout).toContain('caused by');
-    expect(shown.stdout).toContain('import:p3');
-    expect((await gantry(['incident', 'list', '--status', 'open'], bob)).stderr).toContain('No incidents.');
+    const listed = await gantry(['incident', 'list', '--status', 'resolved'], bob);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+sev2\\s+resolved`));
   });
 
   it('survey and metrics platform', async () => {
@@ -151,10 +142,9 @@ describe('import, metrics and incidents', () => {
     expect(p.stdout).toMatch(/incidents:\s+1 \(0 open; sev1 0, sev2 1/);
   });
 
-  it('metrics webhooks lists deliveries; --replay is for admins', async () => {
-    expect((await gantry(['metrics', 'webhooks'], alice)).stderr).toContain('No webhook deliveries yet.');
-    expect((await gantry(['metrics', 'webhooks', '--replay'], alice)).exitCode).toBe(1);
-    const r = await gantry(['metrics', 'webhooks', '--replay', '--json'], admin);
-    expect(json(r.stdout)).toEqual({ deliveries: 0, parsed: 0, ignored: 0, errors: 0, facts: 0 });
+  it('metrics webhooks --replay is for admins', async () => {
+    const r = await gantry(['metrics', 'webhooks', '--replay'], alice);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('only an admin may replay stored webhook deliveries');
   });
 });
