@@ -19,7 +19,7 @@ const COMPONENTS = 60;
 const DAY = 86_400_000;
 
 /** A small deterministic PRNG (mulberry32), so every run stores the same year. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -30,7 +30,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function organisation(): string {
+export function organisation(): string {
   const docs: string[] = [];
   for (let t = 0; t < TEAMS; t++) docs.push(`apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: { name: team-${t} }\nspec: { type: team, children: [] }\n`);
   for (let c = 0; c < COMPONENTS; c++) {
@@ -44,7 +44,7 @@ function organisation(): string {
  * before them (the generic link, as for webhooks); some fail, some are rolled back 20 minutes later, a few are
  * hotfixes; staging deployments; now and then an incident, often caused by that day's deployment.
  */
-function dayOf(day: number, c: number, start: number, scale: number, random: () => number): DeliveryFact[] {
+export function dayOf(day: number, c: number, start: number, scale: number, random: () => number): DeliveryFact[] {
   const facts: DeliveryFact[] = [];
   const component = `svc-${c}`;
   // Scaled counts stay right on average when the scale is small (rounding would make 0.3 deployments a day 0).

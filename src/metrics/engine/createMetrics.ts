@@ -5,11 +5,10 @@ import type { Catalog } from '../../catalog/index.js';
 import { errorChain, InputError, isGantryError, NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/index.js';
-import { doraReport, computeDora, platformReport, windowEnding } from '../compute/index.js';
+import { doraReport, computeDora, platformReport, windowEnding, type LeadTimeRow } from '../compute/index.js';
 import type { DeliveryFact, Severity } from '../model/facts.js';
 import type {
   AdoptionRow,
-  ChangeRow,
   DeploymentRow,
   DoraReport,
   IncidentRow,
@@ -226,7 +225,7 @@ export function createMetrics(opts: MetricsOptions) {
         // Another process may have moved the cursor meanwhile: only move it forward.
         const again = await t.selectFrom('metric_cursors').select('position').where('name', '=', CURSOR).executeTakeFirst();
         if (again && Number(again.position) >= last) return;
-        if (d) facts += (await applyEvents(tx, relevant, d, now())).facts;
+        if (d) facts += (await applyEvents(tx, relevant, d, { actor: 'system:gantry', now: now(), dialect: store.dialect })).facts;
         if (again) await t.updateTable('metric_cursors').set({ position: last }).where('name', '=', CURSOR).execute();
         else await t.insertInto('metric_cursors').values({ name: CURSOR, position: last }).onConflict((oc) => oc.column('name').doUpdateSet({ position: last })).execute();
       });
@@ -245,7 +244,7 @@ export function createMetrics(opts: MetricsOptions) {
 
   async function ingest(facts: DeliveryFact[], actor: string): Promise<IngestCounts> {
     const d = await dir();
-    return store.transaction((tx) => ingestFacts(tx, facts, d, { actor, now: now() }));
+    return store.transaction((tx) => ingestFacts(tx, facts, d, { actor, now: now(), dialect: store.dialect }));
   }
 
   // ---- webhooks -----------------------------------------------------------------------------------------------
@@ -285,7 +284,7 @@ export function createMetrics(opts: MetricsOptions) {
         .values({ id, source, event, received_at: at, payload: body, status: parsed.status, detail: parsed.detail, facts: parsed.facts.length, parsed_at: at })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
-      if (d) await ingestFacts(tx, parsed.facts, d, { actor: `system:webhook/${source}`, now: at });
+      if (d) await ingestFacts(tx, parsed.facts, d, { actor: `system:webhook/${source}`, now: at, dialect: store.dialect });
     });
     if (parsed.status === 'error') log.warn('webhook delivery could not be parsed', { delivery: id, event, error: parsed.detail });
     return { delivery: id, status: parsed.status, detail: parsed.detail, facts: parsed.facts.length, duplicate: false };
@@ -312,7 +311,7 @@ export function createMetrics(opts: MetricsOptions) {
         const t = tx.withTables<MetricsTables>();
         for (const r of rows) {
           const parsed = parseDelivery(r.source as WebhookSource, r.event, r.payload);
-          if (parsed.facts.length) await ingestFacts(tx, parsed.facts, d, { actor: p.userRef, now: at });
+          if (parsed.facts.length) await ingestFacts(tx, parsed.facts, d, { actor: p.userRef, now: at, dialect: store.dialect });
           await t.updateTable('metric_webhook_deliveries').set({ status: parsed.status, detail: parsed.detail, facts: parsed.facts.length, parsed_at: at }).where('id', '=', r.id).execute();
           out.deliveries++;
           out.facts += parsed.facts.length;
@@ -345,7 +344,7 @@ export function createMetrics(opts: MetricsOptions) {
     }
     const d = await dir();
     const counts = await store.transaction(async (tx) => {
-      const c = await ingestFacts(tx, facts, d, { actor: p.userRef, now: now() });
+      const c = await ingestFacts(tx, facts, d, { actor: p.userRef, now: now(), dialect: store.dialect });
       await store.events.append(tx, { actor: p.userRef, action: 'metrics.imported', subject: `metrics:import`, payload: { file: input.file, records: facts.length, ...c } });
       return c;
     });
@@ -540,18 +539,13 @@ export function createMetrics(opts: MetricsOptions) {
     return { scope: { kind: 'organisation' }, window, components: null, team: null, dir: d };
   }
 
-  async function deliveryRows(s: Scoped): Promise<{ deployments: DeploymentRow[]; changes: ChangeRow[]; incidents: IncidentRow[]; raw: DeploymentTable[] }> {
+  async function deliveryRows(s: Scoped): Promise<{ deployments: DeploymentRow[]; changes: LeadTimeRow[]; incidents: IncidentRow[]; raw: DeploymentTable[] }> {
     const inScope = s.components ? [...s.components] : null;
     if (inScope && inScope.length === 0) return { deployments: [], changes: [], incidents: [], raw: [] };
     let dq = db().selectFrom('delivery_deployments').selectAll().where('production', '=', 1).where('finished_at', '>=', s.window.from);
-    let cq = db().selectFrom('delivery_changes').select(['component', 'sha', 'committed_at', 'deployed_at', 'deployment_id']).where('deployed_at', '>=', s.window.from).where('deployed_at', '<', s.window.to);
-    if (inScope && inScope.length <= 500) {
-      dq = dq.where('component', 'in', inScope);
-      cq = cq.where('component', 'in', inScope);
-    }
-    const [raw, changeRows, incidentRows] = await Promise.all([
+    if (inScope && inScope.length <= 500) dq = dq.where('component', 'in', inScope);
+    const [raw, incidentRows] = await Promise.all([
       dq.execute(),
-      cq.execute(),
       db().selectFrom('incidents').selectAll().where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', s.window.from)])).where('started_at', '<', s.window.to).execute(),
     ]);
     const keep = (c: string) => !s.components || s.components.has(c);
@@ -560,7 +554,11 @@ export function createMetrics(opts: MetricsOptions) {
     return {
       raw: rawKept,
       deployments: rawKept.map(deploymentRow),
-      changes: changeRows.filter((r) => keep(r.component)).map((r) => ({ component: r.component, sha: r.sha, committedAt: r.committed_at, deployedAt: r.deployed_at!, deployment: r.deployment_id! })),
+      // The changes of the window are those its deployments were first to bring to production (each deployment keeps
+      // their lead times: reading ~10 change rows per deployment would cost more than the rest of the report).
+      changes: rawKept
+        .filter((d) => d.change_leads && d.finished_at < s.window.to)
+        .flatMap((d) => d.change_leads!.split(',').map((x) => ({ component: d.component, deployedAt: d.finished_at, leadSeconds: Number(x) }))),
       incidents: incidentRows.map(incidentView).filter((i) => !s.components || i.components.some(keep) || (i.causeDeployment !== null && keptIds.has(i.causeDeployment))),
     };
   }
@@ -640,11 +638,18 @@ export function createMetrics(opts: MetricsOptions) {
   async function changes(q: ReportQuery & { limit?: number } = {}) {
     await sync().catch(() => {});
     const s = await scoped(q);
-    const rows = await deliveryRows(s);
-    const items = rows.changes
-      .map((c) => ({ ...c, leadTimeSeconds: Math.max(0, (Date.parse(c.deployedAt) - Date.parse(c.committedAt)) / 1000) }))
-      .sort((a, b) => b.leadTimeSeconds - a.leadTimeSeconds);
-    return { window: s.window, items: items.slice(0, Math.min(Math.max(q.limit ?? 200, 1), 5000)) };
+    const inScope = s.components ? [...s.components] : null;
+    let query = db()
+      .selectFrom('delivery_changes')
+      .select(['component', 'sha', 'committed_at', 'deployed_at', 'deployment_id', 'lead_seconds'])
+      .where('deployed_at', '>=', s.window.from)
+      .where('deployed_at', '<', s.window.to)
+      .orderBy('lead_seconds', 'desc')
+      .orderBy('sha')
+      .limit(Math.min(Math.max(q.limit ?? 200, 1), 5000));
+    if (inScope) query = inScope.length ? query.where('component', 'in', inScope) : query.where('component', '=', '');
+    const items = (await query.execute()).map((c) => ({ component: c.component, sha: c.sha, committedAt: c.committed_at, deployedAt: c.deployed_at!, deployment: c.deployment_id!, leadTimeSeconds: Number(c.lead_seconds) }));
+    return { window: s.window, items };
   }
 
   async function platform(q: ReportQuery = {}): Promise<PlatformReport> {

@@ -44,7 +44,7 @@ describe.each(['sqlite', 'postgres'] as const)('storing delivery facts (%s)', (d
   let tdb: TestDatabase;
   let store: Store;
   const db = () => store.db.withTables<MetricsTables>();
-  const ingest = (facts: DeliveryFact[]) => store.transaction((tx) => ingestFacts(tx, facts, DIR, { actor: 'test', now: T(1000) }));
+  const ingest = (facts: DeliveryFact[]) => store.transaction((tx) => ingestFacts(tx, facts, DIR, { actor: 'test', now: T(1000), dialect }));
   const linked = async () =>
     (await db().selectFrom('delivery_changes').select(['sha', 'deployment_id', 'deployed_at']).orderBy('sha').execute()).map((r) => [r.sha.slice(0, 1), r.deployment_id, r.deployed_at]);
   const clear = () => Promise.all((['delivery_changes', 'delivery_deployments', 'incidents'] as const).map((t) => db().deleteFrom(t).execute()));
@@ -67,6 +67,11 @@ describe.each(['sqlite', 'postgres'] as const)('storing delivery facts (%s)', (d
       ['a', 'd1', T(3)],
       ['b', 'd1', T(3)],
       ['c', 'd2', T(5)],
+    ]);
+    const leads = await db().selectFrom('delivery_deployments').select(['id', 'change_leads']).orderBy('id').execute();
+    expect(leads.map((d) => [d.id, d.change_leads?.split(',').map(Number).sort((a, b) => a - b)])).toEqual([
+      ['d1', [2 * 3600, 3 * 3600]],
+      ['d2', [3 * 3600]],
     ]);
   });
 
@@ -99,6 +104,12 @@ describe.each(['sqlite', 'postgres'] as const)('storing delivery facts (%s)', (d
     await ingest([deployment('late', 6, { commits, component: 'shop', repo: null })]);
     await ingest([deployment('early', 2, { commits, component: 'shop', repo: null })]);
     expect(await linked()).toEqual([['e', 'early', T(2)]]);
+    // Each deployment keeps the lead times of the changes it was first to bring: the later one lost its only one.
+    const leads = await db().selectFrom('delivery_deployments').select(['id', 'change_leads']).orderBy('id').execute();
+    expect(leads).toEqual([
+      { id: 'early', change_leads: String(2 * 3600) },
+      { id: 'late', change_leads: null },
+    ]);
   });
 
   it('a rollback reverts the production deployment before it; an incident finds its cause from a short sha', async () => {

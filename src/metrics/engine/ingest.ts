@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, Tx } from '../../store/index.js';
 import type { ChangeFact, DeliveryFact, DeploymentFact, IncidentFact } from '../model/facts.js';
 import type { ComponentDirectory } from './components.js';
@@ -47,6 +47,8 @@ function mergeDeployment(old: DeploymentTable, next: DeploymentTable): Deploymen
     url: winner.url ?? other.url,
     rollback: old.rollback || next.rollback ? 1 : 0,
     hotfix: old.hotfix || next.hotfix ? 1 : 0,
+    // Only linking writes it (a report of the deployment never carries it).
+    change_leads: old.change_leads ?? next.change_leads,
   };
 }
 
@@ -59,7 +61,21 @@ function sameRow<T extends object>(a: T, b: T): boolean {
  * incident is one row per fact id, and a later report of it (a finished status, a closed issue) updates the row.
  * When a deployment reaches production successfully, the changes it carried get their `deployed_at` (lead time).
  */
-export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentDirectory, opts: { actor: string; now: string }): Promise<IngestCounts> {
+export interface IngestOptions {
+  actor: string;
+  now: string;
+  /** Lead times are worked out in SQL, which differs between the two databases. */
+  dialect: 'sqlite' | 'postgres';
+}
+
+/** Whole seconds from a change's commit to `deployedAt`, as SQL of the dialect (never negative). */
+function leadSecondsSql(dialect: IngestOptions['dialect'], deployedAt: string): RawBuilder<number> {
+  return dialect === 'postgres'
+    ? sql<number>`greatest(0, round(extract(epoch from (cast(${deployedAt} as timestamptz) - cast(committed_at as timestamptz)))))`
+    : sql<number>`max(0, cast(round((julianday(${deployedAt}) - julianday(committed_at)) * 86400) as integer))`;
+}
+
+export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentDirectory, opts: IngestOptions): Promise<IngestCounts> {
   const db = tx.withTables<MetricsTables>();
   const counts: IngestCounts = { changes: 0, deployments: 0, incidents: 0, skipped: 0 };
   const componentOf = (f: { component: string | null; repo: string | null }): string | null =>
@@ -71,7 +87,7 @@ export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentD
     const id = changeKey(component, f.sha);
     const seen = changes.get(id);
     if (!seen || f.committedAt < seen.committed_at) {
-      changes.set(id, { id, source: f.source, component, repo: f.repo, sha: f.sha.toLowerCase(), committed_at: f.committedAt, deployed_at: null, deployment_id: null });
+      changes.set(id, { id, source: f.source, component, repo: f.repo, sha: f.sha.toLowerCase(), committed_at: f.committedAt, deployed_at: null, deployment_id: null, lead_seconds: null });
     }
   };
   const deployments: Array<{ row: DeploymentTable; commits: DeploymentFact['commits'] }> = [];
@@ -108,6 +124,7 @@ export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentD
         finished_at: f.finishedAt,
         reverts: f.reverts,
         url: f.url,
+        change_leads: null,
       },
     });
   }
@@ -144,6 +161,8 @@ export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentD
   }
   for (const part of chunks(toInsert, 200)) await db.insertInto('delivery_deployments').values(part).execute();
   toLink.sort((a, b) => (a.row.finished_at < b.row.finished_at ? -1 : a.row.finished_at > b.row.finished_at ? 1 : 0));
+  /** Deployments whose set of first-carried changes changed: their lead times are written once, at the end. */
+  const relinked = new Set<string>();
   for (const { row, commits } of toLink) {
     if (row.production !== 1) continue;
     if (row.rollback === 1 && !row.reverts) {
@@ -164,7 +183,7 @@ export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentD
         await db.updateTable('delivery_deployments').set({ reverts: prev.id }).where('id', '=', row.id).execute();
       }
     }
-    if (row.status === 'success') await linkChanges(db, row, commits);
+    if (row.status === 'success') for (const id of await linkChanges(db, row, commits, opts.dialect)) relinked.add(id);
   }
 
   // ---- changes that arrived after the deployment that carried them (a push webhook delivered late) ----
@@ -190,9 +209,18 @@ export async function ingestFacts(tx: Tx, facts: DeliveryFact[], dir: ComponentD
         .execute();
       for (const d of later) {
         if (batchDeployments.has(d.id) || d.finished_at < earliestByComponent.get(d.component)!) continue;
-        await linkChanges(db, d, null);
+        for (const id of await linkChanges(db, d, null, opts.dialect)) relinked.add(id);
       }
     }
+  }
+
+  for (const id of relinked) {
+    const leads = await db.selectFrom('delivery_changes').select('lead_seconds').where('deployment_id', '=', id).execute();
+    await db
+      .updateTable('delivery_deployments')
+      .set({ change_leads: leads.length ? leads.map((l) => Number(l.lead_seconds)).join(',') : null })
+      .where('id', '=', id)
+      .execute();
   }
 
   // ---- incidents ----
@@ -210,31 +238,37 @@ export type MetricsDb = Kysely<Database & MetricsTables>;
  * production that were committed no later than the deployed commit (or than the deployment, when the commit is
  * not known): the changes between the previous production deployment and this one, on a linear history.
  */
-async function linkChanges(db: MetricsDb, d: DeploymentTable, commits: DeploymentFact['commits']): Promise<void> {
+async function linkChanges(db: MetricsDb, d: DeploymentTable, commits: DeploymentFact['commits'], dialect: IngestOptions['dialect']): Promise<string[]> {
+  const linked = { deployed_at: d.finished_at, deployment_id: d.id, lead_seconds: leadSecondsSql(dialect, d.finished_at) };
   if (commits && commits.length > 0) {
     const ids = commits.map((c) => changeKey(d.component, c.sha));
+    const touched = new Set<string>();
     for (const part of chunks(ids)) {
-      await db
+      // A later deployment that had these changes first (it arrived before this one) loses them.
+      for (const r of await db.selectFrom('delivery_changes').select('deployment_id').where('id', 'in', part).where('deployment_id', 'is not', null).where('deployed_at', '>', d.finished_at).execute()) touched.add(r.deployment_id!);
+      const r = await db
         .updateTable('delivery_changes')
-        .set({ deployed_at: d.finished_at, deployment_id: d.id })
+        .set(linked)
         .where('id', 'in', part)
         .where((eb) => eb.or([eb('deployed_at', 'is', null), eb('deployed_at', '>', d.finished_at)]))
-        .execute();
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) touched.add(d.id);
     }
-    return;
+    return [...touched];
   }
   let cutoff = d.finished_at;
   if (d.sha) {
     const own = await db.selectFrom('delivery_changes').select('committed_at').where('id', '=', changeKey(d.component, d.sha)).executeTakeFirst();
     if (own && own.committed_at < cutoff) cutoff = own.committed_at;
   }
-  await db
+  const r = await db
     .updateTable('delivery_changes')
-    .set({ deployed_at: d.finished_at, deployment_id: d.id })
+    .set(linked)
     .where('component', '=', d.component)
     .where('deployed_at', 'is', null)
     .where('committed_at', '<=', cutoff)
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0 ? [d.id] : [];
 }
 
 /** The production deployment that first carried a commit (a `root cause: <sha>`), by full or abbreviated sha. */
@@ -263,7 +297,7 @@ async function upsertIncident(
   f: IncidentFact,
   dir: ComponentDirectory,
   componentOf: (f: { component: string | null; repo: string | null }) => string | null,
-  opts: { actor: string; now: string },
+  opts: IngestOptions,
 ): Promise<boolean> {
   let components = f.components.map((c) => dir.component(c));
   if (components.length === 0 && f.repo) components = [componentOf({ component: null, repo: f.repo })!];

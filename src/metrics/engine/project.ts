@@ -1,7 +1,7 @@
 import type { StoredEvent, Tx } from '../../store/index.js';
 import type { DeliveryFact, DeploymentFact } from '../model/facts.js';
 import type { ComponentDirectory } from './components.js';
-import { ingestFacts } from './ingest.js';
+import { ingestFacts, type IngestOptions } from './ingest.js';
 import type { MetricsTables } from './tables.js';
 
 /** The event-log actions the metrics read (everything else is skipped by the projector). */
@@ -76,10 +76,10 @@ export function factsOfEvent(e: StoredEvent): DeliveryFact[] {
  * deployment), and the pipeline each component's newest run extends. Idempotent: a page applied twice (two
  * processes catching up at once) leaves the same rows.
  */
-export async function applyEvents(tx: Tx, events: StoredEvent[], dir: ComponentDirectory, now: string): Promise<{ facts: number }> {
+export async function applyEvents(tx: Tx, events: StoredEvent[], dir: ComponentDirectory, opts: IngestOptions): Promise<{ facts: number }> {
   const db = tx.withTables<MetricsTables>();
   const facts = events.flatMap(factsOfEvent);
-  if (facts.length) await ingestFacts(tx, facts, dir, { actor: 'system:gantry', now });
+  if (facts.length) await ingestFacts(tx, facts, dir, opts);
   for (const e of events) {
     const p = (e.payload ?? {}) as Payload;
     if (e.action === 'scaffolder.task.created') {

@@ -26,6 +26,8 @@ export interface ChangeTable {
   /** When it first reached production; null until then. */
   deployed_at: string | null;
   deployment_id: string | null;
+  /** Whole seconds from committed_at to deployed_at (never negative); null until deployed. */
+  lead_seconds: number | null;
 }
 
 export interface DeploymentTable {
@@ -43,6 +45,8 @@ export interface DeploymentTable {
   finished_at: string;
   reverts: string | null;
   url: string | null;
+  /** Lead times (whole seconds, comma-separated) of the changes this deployment first brought to production. */
+  change_leads: string | null;
 }
 
 export interface IncidentTable {

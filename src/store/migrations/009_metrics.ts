@@ -31,9 +31,13 @@ export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<v
     .addColumn('committed_at', 'text', (c) => c.notNull())
     .addColumn('deployed_at', 'text')
     .addColumn('deployment_id', 'text')
+    // Whole seconds from commit to production, written with deployed_at (reports read it, not two times to parse).
+    .addColumn('lead_seconds', 'integer')
     .execute();
-  // Linking takes a component's undeployed changes up to a commit time; lead time reads by deployment time.
+  // Linking takes a component's undeployed changes up to a commit time; a deployment's lead times are read back by
+  // its id; the drill-down reads a window by deployment time.
   await db.schema.createIndex('delivery_changes_link_idx').on('delivery_changes').columns(['component', 'deployed_at', 'committed_at']).execute();
+  await db.schema.createIndex('delivery_changes_deployment_idx').on('delivery_changes').columns(['deployment_id']).execute();
   await db.schema.createIndex('delivery_changes_deployed_idx').on('delivery_changes').columns(['deployed_at']).execute();
   await db.schema.createIndex('delivery_changes_sha_idx').on('delivery_changes').columns(['sha']).execute();
 
@@ -53,6 +57,9 @@ export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<v
     .addColumn('finished_at', 'text', (c) => c.notNull())
     .addColumn('reverts', 'text')
     .addColumn('url', 'text')
+    // The lead times (whole seconds, comma-separated) of the changes it was the first to bring to production: the
+    // reports read a window's lead times with its deployments, not ~10 change rows per deployment.
+    .addColumn('change_leads', 'text')
     .execute();
   await db.schema.createIndex('delivery_deployments_time_idx').on('delivery_deployments').columns(['production', 'finished_at']).execute();
   await db.schema.createIndex('delivery_deployments_component_idx').on('delivery_deployments').columns(['component', 'production', 'finished_at']).execute();
