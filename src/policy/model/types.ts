@@ -19,6 +19,7 @@ export const ADMISSION_ACTIONS = [
   'deployment.promote',
   'deployment.rollback',
   'kubernetes.manifests',
+  'scorecard.check',
 ] as const;
 export type AdmissionAction = (typeof ADMISSION_ACTIONS)[number];
 
