@@ -2,12 +2,13 @@
  * `npm run bench`: runs the benchmarks and prints Markdown tables. Options:
  *   --sizes 10000,100000   catalog sizes (default both)
  *   --db sqlite,postgres   databases (default both; PostgreSQL from TEST_DATABASE_URL)
- *   --only catalog,scaffolder,pipelines,environments,policy,metrics  which benchmarks (default all)
+ *   --only catalog,scaffolder,pipelines,environments,policy,metrics,assess  which benchmarks (default all)
  *   --events 1000000       delivery facts for the metrics benchmark
  * Results go in docs/benchmarks.md with the date and the machine.
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runAssessBench } from './assess/assess.bench.js';
 import { runCatalogBench } from './catalog/catalog.bench.js';
 import { runEnvironmentsBench } from './environments/environments.bench.js';
 import { runMetricsBench } from './metrics/metrics.bench.js';
@@ -19,7 +20,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     db: { type: 'string', default: 'sqlite,postgres' },
-    only: { type: 'string', default: 'catalog,scaffolder,pipelines,environments,policy,metrics' },
+    only: { type: 'string', default: 'catalog,scaffolder,pipelines,environments,policy,metrics,assess' },
     events: { type: 'string', default: '1000000' },
   },
 });
@@ -34,3 +35,4 @@ if (only.has('pipelines')) await runPipelinesBench();
 if (only.has('environments')) await runEnvironmentsBench();
 if (only.has('policy')) await runPolicyBench();
 if (only.has('metrics')) await runMetricsBench({ dbs, events: Number(values.events) });
+if (only.has('assess')) await runAssessBench();
