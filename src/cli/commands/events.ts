@@ -4,7 +4,6 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Problem } from '../../core/errors.js';
 import type { ImportResult } from '../../metrics/index.js';
-import { parseImport } from '../../metrics/sources/index.js';
 import type { StoredEvent } from '../../store/index.js';
 import { connect, type GlobalOptions } from '../client.js';
 import { CliError, UsageError } from '../errors.js';
@@ -82,6 +81,8 @@ Examples:
       } catch (e) {
         throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
+      // Loaded here, not at start-up: the parsers (and the catalog's ref rules they use) cost every other command time.
+      const { parseImport } = await import('../../metrics/sources/index.js');
       const chunks = importChunks(text, format);
       const problems: Problem[] = [];
       let records = 0;

@@ -5,7 +5,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Problem } from '../../core/errors.js';
-import { ADMISSION_ACTIONS, builtInPolicies, createPolicyEngine, loadPolicyFiles, runPolicyTests, type AdmissionInput } from '../../policy/index.js';
+import { ADMISSION_ACTIONS, type AdmissionInput } from '../../policy/model/types.js';
+
+/** The policy engine and its loaders, loaded by the commands that run policies (not at every CLI start-up). */
+const policyModule = () => import('../../policy/index.js');
 import { SilentFailure, UsageError } from '../errors.js';
 import { out, print, printJson, printTable, renderProblem } from '../output.js';
 import { connect, type GlobalOptions } from '../client.js';
@@ -140,6 +143,7 @@ Examples:
     .option('--json', 'print the report as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
       await mustExist(path, 'path');
+      const { runPolicyTests } = await policyModule();
       const report = await runPolicyTests(path);
       if (opts.json) printJson(report);
       else {
@@ -178,6 +182,7 @@ Examples:
       } catch (e) {
         throw new UsageError(`--input: expected a JSON file with subject, actor and object: ${(e as Error).message}`);
       }
+      const { builtInPolicies, createPolicyEngine, loadPolicyFiles } = await policyModule();
       const policies = opts.builtin ? builtInPolicies({ disabledPacks: opts.disablePack ?? [] }) : [];
       const problems: Problem[] = [];
       for (const p of opts.policy ?? []) {
@@ -210,6 +215,7 @@ Examples:
     .argument('<paths...>', 'policy files or folders')
     .option('--json', 'print the problems as JSON')
     .action(async (paths: string[], opts: { json?: boolean }) => {
+      const { loadPolicyFiles } = await policyModule();
       let count = 0;
       const problems: Problem[] = [];
       for (const p of paths) {
