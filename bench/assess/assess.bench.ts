@@ -90,7 +90,7 @@ export async function runAssessBench(opts: { repos?: number; filesPerRepo?: numb
     const mono: Record<string, string> = { 'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*'] }), 'README.md': '# mono\n', '.github/CODEOWNERS': '* @acme/platform\n' };
     for (let i = 0; i < n; i++) {
       Object.assign(mono, service(i, `services/svc-${i}/`, 12));
-      mono[`.github/workflows/svc-${i}.yml`] = WORKFLOW(`svc-${i}`, '\n').replace('push: { branches: [main] }', `push: { branches: [main], paths: ['services/svc-${i}/**'] }`);
+      mono[`.github/workflows/svc-${i}.yml`] = WORKFLOW(`svc-${i}`, '\n').replace('push: { branches: [main] }', `push: { branches: [main], paths: ['services/svc-${i}/**'] }`).replace('pull_request: {}', `pull_request: { paths: ['services/svc-${i}/**'] }`);
     }
     write(join(root, 'mono'), mono);
     const m = performance.now();
